@@ -1,0 +1,1 @@
+"""polegraph: cross-system intelligence search over a POLE graph."""
