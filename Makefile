@@ -1,0 +1,38 @@
+# The two commands of the README: `make demo` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PG := $(VENV)/bin/polegraph
+
+.PHONY: help env demo test lint typecheck unit stack-up stack-down bench
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+env:  ## create (once, cached outside the clone) the Python environment and link it as .venv
+	@scripts/bootstrap >/dev/null
+
+demo: env  ## install, start the engines, create the schema, and show where things are
+	$(PG) stack up
+	$(PG) init
+	$(PG) stack status
+
+test: env lint typecheck  ## the whole check CI runs: ruff, mypy, pytest against the real engines
+	$(VENV)/bin/python -m pytest
+
+lint: env  ## ruff
+	$(VENV)/bin/ruff check polegraph tests bench
+	$(VENV)/bin/ruff format --check polegraph tests bench
+
+typecheck: env  ## mypy --strict on the package
+	$(VENV)/bin/mypy
+
+stack-up: env  ## start the local Neo4j and Elasticsearch
+	$(PG) stack up
+
+stack-down: env  ## stop them
+	$(PG) stack down
+
+bench: env  ## the baseline: raw Neo4j writes, raw ES bulk, raw model encode
+	$(PG) stack up
+	$(VENV)/bin/python bench/baseline.py

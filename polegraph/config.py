@@ -1,0 +1,107 @@
+"""One settings object, read once from ``POLEGRAPH_*`` environment variables."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _default_state_dir() -> Path:
+    # Elasticsearch runs as an unprivileged user when polegraph runs as root, and that user
+    # cannot traverse /root: root's default therefore lives under /var/lib.
+    if os.geteuid() == 0:
+        return Path("/var/lib/polegraph")
+    return Path.home() / ".local" / "share" / "polegraph"
+
+
+def _default_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "polegraph"
+
+
+class Settings(BaseSettings):
+    """Every setting polegraph reads; each field is ``POLEGRAPH_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="POLEGRAPH_", frozen=True, extra="ignore")
+
+    # Engines. The defaults reach the local stack started by `polegraph stack up`.
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr("")
+    neo4j_database: str = "neo4j"
+    neo4j_tx_timeout_s: float = 30.0
+    es_hosts: Annotated[list[str], NoDecode] = Field(default=["http://127.0.0.1:9200"])
+    es_username: str = ""
+    es_password: SecretStr = SecretStr("")
+    es_api_key: SecretStr = SecretStr("")
+    es_ca_certs: Path | None = None
+    es_request_timeout_s: float = 30.0
+    # Every index and alias name starts with this prefix, so that several deployments (or test
+    # runs) can share one cluster without seeing each other's indices.
+    index_prefix: str = "polegraph"
+
+    # The local stack (development, tests, single-machine deployments).
+    state_dir: Path = Field(default_factory=_default_state_dir)
+    # Downloaded jars and distributions; several state directories (the test stack's) share them.
+    artifacts_dir: Path | None = None
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    neo4j_heap: str = "1g"
+    neo4j_pagecache: str = "512m"
+    es_heap: str = "1g"
+    stack_user: str = "polegraph"
+    stack_timeout_s: float = 180.0
+    java_home: Path | None = None
+    es_java_home: Path | None = None
+
+    # Models.
+    embedding_model_dir: Path | None = None
+    embedding_device: str | None = None
+    embedding_batch_size: int = 64
+    embedding_dims: int = 384
+
+    @field_validator("es_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [h.strip() for h in value.split(",") if h.strip()]
+        return value
+
+    @field_validator("index_prefix")
+    @classmethod
+    def _check_prefix(cls, value: str) -> str:
+        if not value or value != value.lower() or any(c in value for c in ' "*\\<|,>/?#:'):
+            raise ValueError(
+                f'index prefix {value!r} must be lower-case with no spaces or any of " * \\ < | , > / ? # :'
+            )
+        return value
+
+    @property
+    def neo4j_address(self) -> tuple[str, int]:
+        """Host and Bolt port of the first Neo4j address (where the local stack listens)."""
+        parts = urlsplit(self.neo4j_uri)
+        return parts.hostname or "127.0.0.1", parts.port or 7687
+
+    @property
+    def es_address(self) -> tuple[str, int]:
+        """Host and HTTP port of the first Elasticsearch host (where the local stack listens)."""
+        parts = urlsplit(self.es_hosts[0])
+        return parts.hostname or "127.0.0.1", parts.port or 9200
+
+    @property
+    def artifacts(self) -> Path:
+        return self.artifacts_dir or self.state_dir / "artifacts"
+
+    def index_name(self, logical: str) -> str:
+        """The alias under which a logical index (``entities``, ``audit`` …) is reached."""
+        return f"{self.index_prefix}-{logical}"
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process's settings, read from the environment on first use."""
+    return Settings()

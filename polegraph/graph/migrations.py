@@ -1,0 +1,27 @@
+"""Neo4j migrations: the constraints and indexes generated from the ontology, applied idempotently."""
+
+from __future__ import annotations
+
+from neo4j import Driver
+
+from polegraph.schema import load_ontology, neo4j_statements
+
+
+def schema_names(driver: Driver, database: str) -> set[str]:
+    """Names of the constraints and indexes that exist now."""
+    names: set[str] = set()
+    for show in ("SHOW CONSTRAINTS YIELD name", "SHOW INDEXES YIELD name"):
+        records, _, _ = driver.execute_query(show, database_=database)
+        names.update(r["name"] for r in records)
+    return names
+
+
+def apply_schema(driver: Driver, database: str) -> list[tuple[str, str]]:
+    """Run every generated statement (each ``IF NOT EXISTS``); returns (name, created|exists)."""
+    before = schema_names(driver, database)
+    for statement in neo4j_statements(load_ontology()):
+        driver.execute_query(statement, database_=database)
+    # Vector and fulltext indexes populate in the background; later writes must not race them.
+    driver.execute_query("CALL db.awaitIndexes(300)", database_=database)
+    after = schema_names(driver, database)
+    return [(name, "exists" if name in before else "created") for name in sorted(after)]
