@@ -109,6 +109,21 @@ def init_cmd(
     console.print(table)
 
 
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+) -> None:
+    """Serve the API (uvicorn): /healthz, /readyz and the endpoints built on them."""
+    import uvicorn
+
+    uvicorn.run(
+        "polegraph.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+        proxy_headers=True, log_level="info",
+    )  # fmt: skip
+
+
 @app.command("version")
 def version_cmd() -> None:
     """Print polegraph's version."""

@@ -1,0 +1,1 @@
+"""Communications patterns, co-location, centrality and communities."""

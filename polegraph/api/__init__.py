@@ -1,0 +1,1 @@
+"""The investigators' API: starlette app, GraphQL schema, authentication and limits."""

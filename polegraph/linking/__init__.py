@@ -1,0 +1,1 @@
+"""Entity resolution across forces and systems: blocking, scoring, decisions, clusters, jobs."""

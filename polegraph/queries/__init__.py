@@ -1,0 +1,1 @@
+"""Saved queries, their scheduler, and the alerts they raise."""

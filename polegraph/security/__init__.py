@@ -1,0 +1,1 @@
+"""Principals, the access policy, and the audit log."""
