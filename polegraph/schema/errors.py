@@ -32,15 +32,17 @@ class UnknownSchemaName(SchemaError, LookupError):
     name reaches a query string; `suggestions` holds close spellings that do exist.
     """
 
-    def __init__(self, kind: str, name: str, known: Iterable[str], *, owner: str | None = None):
+    def __init__(self, kind: str, name: str, known: Iterable[str], *, owner: str | None = None) -> None:
         self.kind = kind
         self.name = name
         self.suggestions = close_matches(name, known)
         super().__init__(f"unknown {kind} {name!r}{did_you_mean(self.suggestions)}", owner=owner)
 
 
-def close_matches(name: str, known: Iterable[str]) -> tuple[str, ...]:
+def close_matches(name: object, known: Iterable[str]) -> tuple[str, ...]:
     """Up to three known names spelled like `name`, ignoring case ('person' -> 'Person')."""
+    if not isinstance(name, str):  # a request may carry anything; suggest nothing
+        return ()
     by_folded = {k.casefold(): k for k in known}
     found = difflib.get_close_matches(name.casefold(), list(by_folded), n=3, cutoff=0.6)
     return tuple(by_folded[f] for f in found)

@@ -23,6 +23,10 @@ RELATIONSHIP_NAME = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$")
 PROPERTY_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
 _TOP_KEYS = frozenset({"entities", "relationships"})
+_NAME_SHAPES = {
+    "entities": "entity names must be CamelCase",
+    "relationships": "relationship type names must be UPPER_SNAKE_CASE",
+}
 _ENTITY_KEYS = frozenset(
     {"description", "abstract", "label", "extends", "identity", "geo", "period", "properties"}
 )
@@ -118,12 +122,7 @@ def _read_file(name: str, text: str) -> Iterable[Declaration]:
             raise SchemaError(f"'{kind}' must be a mapping of names to declarations", file=name)
         for type_name, body in section.items():
             if not isinstance(type_name, str) or not pattern.match(type_name):
-                what = (
-                    "entity names must be CamelCase"
-                    if kind == "entities"
-                    else ("relationship type names must be UPPER_SNAKE_CASE")
-                )
-                raise SchemaError(what, file=name, owner=type_name)
+                raise SchemaError(_NAME_SHAPES[kind], file=name, owner=type_name)
             body = {} if body is None else body
             if not isinstance(body, dict):
                 raise SchemaError("the declaration must be a mapping", file=name, owner=type_name)

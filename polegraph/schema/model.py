@@ -136,38 +136,39 @@ class Ontology:
 
     def entity(self, name: str) -> EntityType:
         """The entity type called `name` (abstract ones included); raises UnknownSchemaName."""
-        try:
-            return self.entities[name]
-        except KeyError:
-            raise UnknownSchemaName("entity type", name, self.entities) from None
+        entity = self.entities.get(name) if isinstance(name, str) else None
+        if entity is None:
+            raise UnknownSchemaName("entity type", name, self.entities)
+        return entity
 
     def relationship(self, name: str) -> RelationshipType:
         """The relationship type called `name`; raises UnknownSchemaName."""
-        try:
-            return self.relationships[name]
-        except KeyError:
-            raise UnknownSchemaName("relationship type", name, self.relationships) from None
+        rel = self.relationships.get(name) if isinstance(name, str) else None
+        if rel is None:
+            raise UnknownSchemaName("relationship type", name, self.relationships)
+        return rel
 
     def property(self, owner: str, name: str) -> PropertySpec:
         """Property `name` of the entity or relationship type `owner`; raises UnknownSchemaName."""
-        spec: EntityType | RelationshipType | None = self.entities.get(owner)
-        if spec is None:
-            spec = self.relationships.get(owner)
+        spec: EntityType | RelationshipType | None = None
+        if isinstance(owner, str):
+            spec = self.entities.get(owner) or self.relationships.get(owner)
         if spec is None:
             known = [*self.entities, *self.relationships]
             raise UnknownSchemaName("entity or relationship type", owner, known)
-        prop = spec.get(name)
+        prop = spec.get(name) if isinstance(name, str) else None
         if prop is None:
             raise UnknownSchemaName("property", name, spec.properties, owner=owner)
         return prop
 
     def is_label(self, name: str) -> bool:
         """True when `name` is a Neo4j node label of the ontology (case-sensitive)."""
-        return name in self._labels
+        # Names come from requests: anything that is not a string is simply not a label.
+        return isinstance(name, str) and name in self._labels
 
     def is_relationship_type(self, name: str) -> bool:
         """True when `name` is a relationship type of the ontology (case-sensitive)."""
-        return name in self.relationships
+        return isinstance(name, str) and name in self.relationships
 
     # -- enumerations ----------------------------------------------------------------------
 

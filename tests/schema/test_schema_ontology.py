@@ -117,6 +117,18 @@ def test_unknown_names_raise_lookup_errors_with_suggestions(ontology: Ontology) 
         ontology.property("Nominal", "uid")
 
 
+@pytest.mark.parametrize("name", [None, 3, ["Person"]])
+def test_lookups_of_values_that_are_not_names(ontology: Ontology, name: object) -> None:
+    assert not ontology.is_label(name)  # type: ignore[arg-type]
+    assert not ontology.is_relationship_type(name)  # type: ignore[arg-type]
+    with pytest.raises(UnknownSchemaName):
+        ontology.entity(name)  # type: ignore[arg-type]
+    with pytest.raises(UnknownSchemaName):
+        ontology.relationship(name)  # type: ignore[arg-type]
+    with pytest.raises(UnknownSchemaName):
+        ontology.property("Person", name)  # type: ignore[arg-type]
+
+
 def test_relationship_endpoints(ontology: Ontology) -> None:
     involved = ontology.relationship("INVOLVED_IN")
     assert involved.allows("Person", "Crime")
