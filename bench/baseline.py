@@ -61,7 +61,7 @@ def neo4j_write_rate(settings: Settings, n: int, batch: int) -> float:
 
 def _delete_bench_nodes(driver: Any, db: str) -> None:
     with driver.session(database=db) as session:
-        session.run("MATCH (n:BenchNode) CALL { WITH n DELETE n } IN TRANSACTIONS OF 50000 ROWS").consume()
+        session.run("MATCH (n:BenchNode) CALL (n) { DELETE n } IN TRANSACTIONS OF 50000 ROWS").consume()
 
 
 def es_bulk_rate(settings: Settings, n: int, batch: int) -> float:

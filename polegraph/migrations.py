@@ -15,7 +15,8 @@ def migrate(settings: Settings) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
     driver = open_driver(settings)
     try:
-        rows += [("neo4j", name, state) for name, state in apply_schema(driver, settings.neo4j_database)]
+        applied = apply_schema(driver, settings.neo4j_database, settings.embedding_dims)
+        rows += [("neo4j", name, state) for name, state in applied]
     finally:
         driver.close()
     client = open_client(settings)

@@ -64,7 +64,7 @@ def stack(settings: Settings) -> Settings:
 @pytest.fixture(scope="session")
 def neo4j_driver(stack: Settings) -> Iterator[Driver]:
     driver = open_driver(stack)
-    apply_schema(driver, stack.neo4j_database)
+    apply_schema(driver, stack.neo4j_database, stack.embedding_dims)
     yield driver
     driver.close()
 
@@ -78,7 +78,7 @@ def es_client(stack: Settings) -> Iterator[Elasticsearch]:
 
 def wipe_graph(driver: Driver, database: str) -> None:
     with driver.session(database=database) as session:
-        session.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import click
+from typing import Any
+
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -12,9 +13,10 @@ from polegraph.cli import app
 runner = CliRunner()
 
 
-def _command_paths(command: click.Command, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+def _command_paths(command: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     paths = [prefix]
-    if isinstance(command, click.Group):
+    # Groups have sub-commands (typer's group class need not be click's).
+    if hasattr(command, "commands"):
         for name, sub in command.commands.items():
             paths += _command_paths(sub, (*prefix, name))
     return paths

@@ -53,7 +53,7 @@ def test_no_default_passwords() -> None:
     text = COMPOSE.read_text()
     # Every secret is required from the environment (${VAR:?…}), never given a default.
     for var in ("NEO4J_PASSWORD", "ELASTIC_PASSWORD"):
-        uses = re.findall(r"\$\{" + var + r"([^}]*)\}", text)
+        uses = re.findall(r"(?<!\$)\$\{" + var + r"([^}]*)\}", text)
         assert uses, var
         assert all(use.startswith(":?") for use in uses), (var, uses)
     assert not re.search(r"(?i)password[\"']?\s*[:=]\s*[\"']?(changeme|password|neo4j|secret)\b", text)

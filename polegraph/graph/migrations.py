@@ -16,10 +16,10 @@ def schema_names(driver: Driver, database: str) -> set[str]:
     return names
 
 
-def apply_schema(driver: Driver, database: str) -> list[tuple[str, str]]:
+def apply_schema(driver: Driver, database: str, embedding_dims: int = 384) -> list[tuple[str, str]]:
     """Run every generated statement (each ``IF NOT EXISTS``); returns (name, created|exists)."""
     before = schema_names(driver, database)
-    for statement in neo4j_statements(load_ontology()):
+    for statement in neo4j_statements(load_ontology(), embedding_dims=embedding_dims):
         driver.execute_query(statement, database_=database)
     # Vector and fulltext indexes populate in the background; later writes must not race them.
     driver.execute_query("CALL db.awaitIndexes(300)", database_=database)

@@ -157,13 +157,9 @@ def start(settings: Settings) -> int:
         "-Dfile.encoding=UTF-8",
         "-cp", classpath, "PolegraphNeo4j", str(p.home), str(p.conf),
     ]  # fmt: skip
-    with p.out_log.open("ab") as out:
-        proc = subprocess.Popen(
-            cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            cwd=p.root, start_new_session=True,
-        )  # fmt: skip
-    p.pid_file.write_text(str(proc.pid))
-    return proc.pid
+    pid = process.spawn_detached(cmd, p.out_log)
+    p.pid_file.write_text(str(pid))
+    return pid
 
 
 def stop(settings: Settings) -> bool:

@@ -92,6 +92,31 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
+def spawn_detached(cmd: list[str], log: Path) -> int:
+    """Start ``cmd`` in a session of its own, output appended to ``log``; returns its pid.
+
+    A pid, not a Popen: the engine outlives this process, and a Popen dropped while its child
+    runs is a resource warning.
+    """
+    out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    try:
+        return os.posix_spawn(
+            cmd[0],
+            cmd,
+            dict(os.environ),
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, devnull, 0),
+                (os.POSIX_SPAWN_DUP2, out, 1),
+                (os.POSIX_SPAWN_DUP2, out, 2),
+            ],
+            setsid=True,
+        )
+    finally:
+        os.close(out)
+        os.close(devnull)
+
+
 def java_home(explicit: Path | None) -> Path:
     """The JDK to run the engines with: the setting, else $JAVA_HOME, else ``java`` on PATH."""
     if explicit is not None:
