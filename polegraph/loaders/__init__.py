@@ -1,1 +1,1 @@
-"""Loaders: one module per source format, plus the generic YAML mapping loader; they produce plain records, no engine I/O."""
+"""Loaders: one module per source format and a generic YAML mapping loader; plain records, no engine I/O."""
