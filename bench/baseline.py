@@ -85,7 +85,9 @@ def es_bulk_rate(settings: Settings, n: int, batch: int) -> float:
             for i in range(n)
         )
         start = time.perf_counter()
-        ok, errors = helpers.bulk(client, actions, chunk_size=batch, stats_only=True, request_timeout=120)
+        ok, errors = helpers.bulk(
+            client.options(request_timeout=120), actions, chunk_size=batch, stats_only=True
+        )
         client.indices.refresh(index=index)
         elapsed = time.perf_counter() - start
         if errors or ok != n:

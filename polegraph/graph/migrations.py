@@ -6,6 +6,11 @@ from neo4j import Driver
 
 from polegraph.schema import load_ontology, neo4j_statements
 
+# Operational nodes outside the POLE ontology: the load journal.
+OPERATIONAL_STATEMENTS = [
+    "CREATE CONSTRAINT load_journal_id_unique IF NOT EXISTS FOR (j:LoadJournal) REQUIRE j.load_id IS UNIQUE",
+]
+
 
 def schema_names(driver: Driver, database: str) -> set[str]:
     """Names of the constraints and indexes that exist now."""
@@ -19,7 +24,10 @@ def schema_names(driver: Driver, database: str) -> set[str]:
 def apply_schema(driver: Driver, database: str, embedding_dims: int = 384) -> list[tuple[str, str]]:
     """Run every generated statement (each ``IF NOT EXISTS``); returns (name, created|exists)."""
     before = schema_names(driver, database)
-    for statement in neo4j_statements(load_ontology(), embedding_dims=embedding_dims):
+    for statement in [
+        *neo4j_statements(load_ontology(), embedding_dims=embedding_dims),
+        *OPERATIONAL_STATEMENTS,
+    ]:
         driver.execute_query(statement, database_=database)
     # Vector and fulltext indexes populate in the background; later writes must not race them.
     driver.execute_query("CALL db.awaitIndexes(300)", database_=database)

@@ -89,11 +89,16 @@ class SourceRecord:
 
 @dataclass(frozen=True, slots=True)
 class Bundle:
-    """Everything one source record asserts."""
+    """Everything one source record asserts.
+
+    ``labels`` overrides the load's security labels for this record (an intelligence report
+    graded SECRET in a file loaded as OFFICIAL): keys as in ``LoadContext.labels()``.
+    """
 
     source: SourceRecord
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...] = ()
+    labels: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,232 @@
+"""``polegraph load``: a file through its loader into Neo4j and Elasticsearch, journalled and resumable.
+
+A load is identified by its file's content, format, force and labels, so loading the same file
+twice finds the finished journal and changes nothing. Each batch is one Neo4j transaction, then a
+``_bulk`` of the documents read back from the graph, then a checkpoint in the journal; a load killed
+anywhere resumes after its last checkpoint, re-doing at most one batch (writes are idempotent).
+Bad records go to a quarantine file (JSON lines: file, line, field, reason, raw) and the load goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import Elasticsearch
+from neo4j import Driver
+
+from polegraph.config import Settings
+from polegraph.errors import PolegraphError
+from polegraph.graph.writer import read_nodes, write_bundles
+from polegraph.loaders.base import LoaderOptions, get_loader
+from polegraph.loaders.check import bundle_problems
+from polegraph.loaders.records import Bundle, LoadContext, Quarantined
+from polegraph.search.indexer import index_nodes
+
+DEFAULT_BATCH = 2000
+
+
+class LoaderBug(PolegraphError):
+    """A loader produced a record the ontology does not allow (a defect, not bad input)."""
+
+
+class LoadInterrupted(PolegraphError):
+    """Raised by ``stop_after_batches`` to stand in for a crash in tests."""
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    """What a load did; ``read == loaded + quarantined + skipped``."""
+
+    load_id: str
+    format: str
+    path: str
+    read: int
+    loaded: int
+    quarantined: int
+    skipped: int
+    nodes: int
+    edges: int
+    batches: int
+    seconds: float
+    quarantine_file: Path | None
+    resumed: bool
+    already_loaded: bool
+
+
+def file_digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+def load_id_for(fmt: str, ctx_key: dict[str, Any], digest: str) -> str:
+    blob = json.dumps({"format": fmt, "context": ctx_key, "file": digest}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def _journal(driver: Driver, database: str, load_id: str) -> dict[str, Any] | None:
+    records, _, _ = driver.execute_query(
+        "MATCH (j:LoadJournal {load_id: $id}) RETURN properties(j) AS j", id=load_id, database_=database
+    )
+    return dict(records[0]["j"]) if records else None
+
+
+def _checkpoint(driver: Driver, database: str, load_id: str, state: dict[str, Any]) -> None:
+    driver.execute_query(
+        "MERGE (j:LoadJournal {load_id: $id}) SET j += $state, j.updated_at = datetime()",
+        id=load_id, state=state, database_=database,
+    )  # fmt: skip
+
+
+def _truncate_lines(path: Path, keep: int) -> None:
+    """Drop quarantine lines written after the last checkpoint (they will be written again)."""
+    if not path.exists():
+        return
+    with path.open("r", encoding="utf-8") as handle:
+        lines = [line for _, line in zip(range(keep), handle, strict=False)]
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+class _Run:
+    """The state of one load while it runs."""
+
+    def __init__(self, settings: Settings, driver: Driver, es: Elasticsearch, ctx: LoadContext) -> None:
+        self.settings, self.driver, self.es, self.ctx = settings, driver, es, ctx
+        self.db = settings.neo4j_database
+        self.bundles: list[Bundle] = []
+        self.quarantined: list[Quarantined] = []
+        self.counts = {"records_done": 0, "loaded": 0, "quarantined": 0, "nodes": 0, "edges": 0, "batches": 0}
+
+    def flush(self, quarantine_file: Path) -> None:
+        if self.bundles:
+            result = write_bundles(self.driver, self.db, self.bundles, self.ctx)
+            nodes = {
+                label: read_nodes(self.driver, self.db, label, uids)
+                for label, uids in result.uids_by_label.items()
+            }
+            index_nodes(self.es, self.settings, nodes)
+            self.counts["nodes"] += result.nodes
+            self.counts["edges"] += result.edges
+        if self.quarantined:
+            quarantine_file.parent.mkdir(parents=True, exist_ok=True)
+            with quarantine_file.open("a", encoding="utf-8") as out:
+                for q in self.quarantined:
+                    entry = {
+                        "file": q.file,
+                        "line": q.line,
+                        "field": q.field,
+                        "reason": q.reason,
+                        "raw": q.raw,
+                    }
+                    out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self.counts["records_done"] += len(self.bundles) + len(self.quarantined)
+        self.counts["loaded"] += len(self.bundles)
+        self.counts["quarantined"] += len(self.quarantined)
+        self.counts["batches"] += 1
+        self.bundles, self.quarantined = [], []
+        _checkpoint(self.driver, self.db, self.ctx.load_id, {**self.counts, "status": "running"})
+
+
+def load_file(
+    settings: Settings,
+    driver: Driver,
+    es: Elasticsearch,
+    fmt: str,
+    path: Path,
+    *,
+    force: str,
+    system: str | None = None,
+    classification: str = "OFFICIAL",
+    caveat: str | None = None,
+    handling_code: str | None = None,
+    handling_conditions: str | None = None,
+    options: LoaderOptions | None = None,
+    batch_size: int = DEFAULT_BATCH,
+    progress: Callable[[int], None] | None = None,
+    stop_after_batches: int | None = None,
+) -> LoadSummary:
+    """Load ``path`` with the loader of ``fmt``; see the module docstring for the guarantees."""
+    started = time.monotonic()
+    spec = get_loader(fmt)
+    path = Path(path)
+    if not path.exists():
+        raise PolegraphError(f"{path} does not exist")
+    options = options or LoaderOptions()
+    system = system or spec.system
+    labels_key = {
+        "force": force, "system": system, "classification": classification, "caveat": caveat,
+        "handling_code": handling_code, "handling_conditions": handling_conditions,
+        "mapping": file_digest(options.mapping) if options.mapping else None,
+        "cell_sites": file_digest(options.cell_sites) if options.cell_sites else None,
+    }  # fmt: skip
+    digest = file_digest(path) if path.is_file() else hashlib.sha256(str(path).encode()).hexdigest()
+    load_id = load_id_for(fmt, labels_key, digest)
+    ctx = LoadContext(
+        force=force, system=system, load_id=load_id, source_file=str(path), classification=classification,
+        caveat=caveat, handling_code=handling_code, handling_conditions=handling_conditions,
+    )  # fmt: skip
+    quarantine_file = settings.state_dir / "quarantine" / f"{load_id}.jsonl"
+    db = settings.neo4j_database
+    journal = _journal(driver, db, load_id)
+    if journal and journal.get("status") == "complete":
+        done = int(journal["records_done"])
+        return LoadSummary(
+            load_id, fmt, str(path), read=done, loaded=0, quarantined=0, skipped=done, nodes=0, edges=0,
+            batches=0, seconds=time.monotonic() - started,
+            quarantine_file=quarantine_file if quarantine_file.exists() else None,
+            resumed=False, already_loaded=True,
+        )  # fmt: skip
+    run = _Run(settings, driver, es, ctx)
+    resume_from = 0
+    if journal:
+        resume_from = int(journal.get("records_done", 0))
+        for key in run.counts:
+            run.counts[key] = int(journal.get(key, 0))
+        _truncate_lines(quarantine_file, run.counts["quarantined"])
+    else:
+        quarantine_file.unlink(missing_ok=True)
+        _checkpoint(driver, db, load_id, {
+            "status": "running", "format": fmt, "path": str(path), "file_sha256": digest,
+            "force": force, "system": system, "classification": classification, **run.counts,
+        })  # fmt: skip
+    seen = 0
+    for item in spec.read(path, ctx, options):
+        seen += 1
+        if seen <= resume_from:
+            continue
+        if isinstance(item, Quarantined):
+            run.quarantined.append(item)
+        else:
+            problems = bundle_problems(item)
+            if problems:
+                raise LoaderBug(f"the {fmt} loader produced an invalid record: {problems[0]}")
+            run.bundles.append(item)
+        if len(run.bundles) + len(run.quarantined) >= batch_size:
+            run.flush(quarantine_file)
+            if progress:
+                progress(batch_size)
+            if stop_after_batches is not None and run.counts["batches"] >= stop_after_batches:
+                raise LoadInterrupted(f"load {load_id} stopped after {stop_after_batches} batch(es)")
+    pending = len(run.bundles) + len(run.quarantined)
+    if pending or not run.counts["batches"]:
+        run.flush(quarantine_file)
+        if progress:
+            progress(pending)
+    es.indices.refresh(index=[settings.index_name("entities"), settings.index_name("source_records")])
+    _checkpoint(driver, db, load_id, {**run.counts, "status": "complete"})
+    c = run.counts
+    return LoadSummary(
+        load_id, fmt, str(path), read=c["records_done"],
+        loaded=c["loaded"], quarantined=c["quarantined"], skipped=0, nodes=c["nodes"], edges=c["edges"],
+        batches=c["batches"], seconds=time.monotonic() - started,
+        quarantine_file=quarantine_file if c["quarantined"] else None,
+        resumed=resume_from > 0, already_loaded=False,
+    )  # fmt: skip

@@ -1,0 +1,146 @@
+"""Index documents built from graph nodes: the one function both loading and reindexing use.
+
+A document is a pure function of the node's labels and properties, so ``polegraph reindex`` from
+Neo4j gives exactly what a load wrote. Name keys, DOB forms and postcode parts are computed here by
+``polegraph.types``, since the local Elasticsearch has no analysis-common or phonetic module.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from polegraph.schema import load_ontology
+from polegraph.schema.elasticsearch import search_field
+from polegraph.schema.model import EntityType, PropertySpec
+from polegraph.types import (
+    anpr_key,
+    dob_forms,
+    name_keys,
+    postcode_area,
+    postcode_district,
+    postcode_sector,
+)
+
+_DATE_PARTS = {"date": "iso", "year": "year", "year_month": "year_month", "swapped": "swapped"}
+_NAME_KEY_KINDS = ("folded", "phonetic", "variant", "initials", "fingerprint")
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _iso(value: Any) -> Any:
+    # Neo4j temporal values arrive as neo4j.time types; ES wants ISO strings.
+    return value.iso_format() if hasattr(value, "iso_format") else value
+
+
+@cache
+def _entity(label: str) -> EntityType:
+    return load_ontology().entity(label)
+
+
+def _add(doc: dict[str, Any], field: str, values: Iterable[Any]) -> None:
+    vals = [v for v in values if v not in (None, "")]
+    if not vals:
+        return
+    current = _as_list(doc.get(field))
+    merged = current + [v for v in vals if v not in current]
+    doc[field] = merged if len(merged) > 1 else merged[0]
+
+
+def _date_forms(values: list[Any]) -> dict[str, list[Any]]:
+    forms: dict[str, list[Any]] = {}
+    for value in values:
+        for kind, items in dob_forms(str(_iso(value))[:10]).items():
+            target = _DATE_PARTS.get(kind)
+            if target is None:
+                continue
+            for item in items:
+                item_value: Any = int(item) if target == "year" else item
+                if item_value not in forms.setdefault(target, []):
+                    forms[target].append(item_value)
+    return forms
+
+
+def _feed(doc: dict[str, Any], spec: PropertySpec, values: list[Any]) -> None:
+    field = search_field(spec)
+    if field is None:
+        return
+    if spec.type == "date":
+        for part, items in _date_forms(values).items():
+            doc.setdefault(field, {})[part] = items
+        return
+    if spec.type == "postcode":
+        parts = doc.setdefault(field, {})
+        for pc in values:
+            candidates: list[tuple[str, str | None]] = [
+                ("full", pc), ("area", postcode_area(pc)),
+                ("district", postcode_district(pc)), ("sector", postcode_sector(pc)),
+            ]  # fmt: skip
+            for key, piece in candidates:
+                if piece and piece not in parts.setdefault(key, []):
+                    parts[key].append(piece)
+        return
+    if spec.type == "json":
+        _add(doc, field, [json.dumps(v) if not isinstance(v, str) else v for v in values])
+        return
+    _add(doc, field, [_iso(v) for v in values])
+    if spec.type == "name":
+        keys = doc.setdefault("name_keys", {})
+        for value in values:
+            for kind, items in name_keys(str(value)).items():
+                if kind in _NAME_KEY_KINDS:
+                    bucket = keys.setdefault(kind, [])
+                    bucket.extend(i for i in items if i not in bucket)
+    if spec.type == "vrm":
+        _add(doc, "identifier_keys", [anpr_key(str(v)) for v in values])
+    if spec.identifier:
+        _add(doc, "identifiers", [str(v) for v in values])
+
+
+def entity_document(label: str, props: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``entities`` index document of a node of type ``label`` with properties ``props``."""
+    entity = _entity(label)
+    doc: dict[str, Any] = {"label": label, "labels": list(entity.labels)}
+    for name, value in props.items():
+        spec = entity.get(name)
+        if spec is None or not spec.searchable or value is None:
+            continue
+        if spec.vector:
+            doc[search_field(spec) or name] = list(value)
+            continue
+        _feed(doc, spec, _as_list(value))
+    systems = sorted({key.split(":")[2] for key in _as_list(props.get("source_keys")) if key.count(":") >= 3})
+    if systems:
+        doc["source_systems"] = systems
+    if entity.geo:
+        lat, lon = (props.get(name) for name in entity.geo)
+        if isinstance(lat, int | float) and isinstance(lon, int | float):
+            doc["location"] = {"lat": lat, "lon": lon}
+    if entity.period:
+        start, end = (_iso(props.get(name)) for name in entity.period)
+        if start or end:
+            doc["period"] = {k: v for k, v in (("gte", start), ("lte", end or start)) if v}
+    doc["updated_at"] = datetime.now(UTC).isoformat()
+    return doc
+
+
+def source_document(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``source_records`` index document of a SourceRecord node."""
+    entity = _entity("SourceRecord")
+    doc: dict[str, Any] = {}
+    for name, value in props.items():
+        spec = entity.get(name)
+        if spec is None or value is None:
+            continue
+        if spec.type == "json":
+            doc[name] = json.loads(value) if isinstance(value, str) else value
+        else:
+            doc[name] = _iso(value)
+    return doc
