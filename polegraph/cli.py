@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -11,6 +12,10 @@ from rich.table import Table
 
 from polegraph.config import get_settings
 from polegraph.errors import PolegraphError
+
+if TYPE_CHECKING:
+    from elasticsearch import Elasticsearch
+    from neo4j import Driver
 
 console = Console()
 err_console = Console(stderr=True)
@@ -107,6 +112,133 @@ def init_cmd(
     for engine, name, state in report:
         table.add_row(engine, name, state)
     console.print(table)
+
+
+def _engines() -> tuple[Driver, Elasticsearch]:
+    from polegraph.graph.driver import open_driver
+    from polegraph.search.client import open_client
+
+    settings = get_settings()
+    return open_driver(settings), open_client(settings)
+
+
+@app.command("load")
+def load_cmd(
+    fmt: Annotated[
+        str, typer.Argument(metavar="FORMAT", help="source format; `polegraph formats` lists them")
+    ],
+    path: Annotated[Path, typer.Argument(help="the file (or folder, for XRY exports) to load")],
+    force: Annotated[str, typer.Option("--force", help="code of the force that owns the records, e.g. GMP")],
+    system: Annotated[str | None, typer.Option(help="source system name (default: the format's)")] = None,
+    classification: Annotated[
+        str, typer.Option(help="OFFICIAL, OFFICIAL-SENSITIVE, SECRET or TOP SECRET")
+    ] = "OFFICIAL",
+    caveat: Annotated[str | None, typer.Option(help="caveat on the classification")] = None,
+    handling_code: Annotated[str | None, typer.Option(help="3x5x2 handling code: P or C")] = None,
+    handling_conditions: Annotated[
+        str | None, typer.Option(help="the conditions, with handling code C")
+    ] = None,
+    mapping: Annotated[Path | None, typer.Option(help="YAML mapping (format `mapping`)")] = None,
+    cell_sites: Annotated[Path | None, typer.Option(help="cell-site list (format `cdr`)")] = None,
+    batch_size: Annotated[int, typer.Option(help="records per transaction")] = 2000,
+) -> None:
+    """Load a file into the graph and the index: journalled, resumable, bad rows quarantined."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from polegraph.ingest import load_file
+    from polegraph.loaders.base import LoaderOptions
+
+    if classification not in ("OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET"):
+        raise _fail(PolegraphError(f"unknown classification {classification!r}"))
+    if handling_code not in (None, "P", "C"):
+        raise _fail(PolegraphError(f"handling code must be P or C, not {handling_code!r}"))
+    settings = get_settings()
+    driver, es = _engines()
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} records"),
+               TimeElapsedColumn())  # fmt: skip
+    try:
+        with Progress(*columns, console=err_console, transient=True) as bar:
+            task = bar.add_task(f"loading {path.name} ({fmt})", total=None)
+            summary = load_file(
+                settings, driver, es, fmt, path, force=force, system=system,
+                classification=classification, caveat=caveat, handling_code=handling_code,
+                handling_conditions=handling_conditions,
+                options=LoaderOptions(mapping=mapping, cell_sites=cell_sites), batch_size=batch_size,
+                progress=lambda n: bar.advance(task, n),
+            )  # fmt: skip
+    except PolegraphError as exc:
+        raise _fail(exc) from exc
+    finally:
+        driver.close()
+        es.close()
+    table = Table("read", "loaded", "quarantined", "already loaded", "nodes", "edges", "seconds", "load id")
+    table.add_row(
+        f"{summary.read:,}", f"{summary.loaded:,}", f"{summary.quarantined:,}", f"{summary.skipped:,}",
+        f"{summary.nodes:,}", f"{summary.edges:,}", f"{summary.seconds:.1f}", summary.load_id,
+    )  # fmt: skip
+    console.print(table)
+    if summary.resumed:
+        console.print("resumed an interrupted load from its last checkpoint")
+    if summary.quarantine_file:
+        console.print(f"[yellow]quarantined records:[/] {summary.quarantine_file}")
+
+
+@app.command("formats")
+def formats_cmd() -> None:
+    """List the source formats `polegraph load` reads."""
+    import polegraph.loaders.formats  # noqa: F401 — registers every loader
+    from polegraph.loaders.base import LOADERS
+
+    table = Table("format", "default system", "reads")
+    for name, spec in sorted(LOADERS.items()):
+        if not name.startswith("test-"):
+            table.add_row(name, spec.system, spec.description)
+    console.print(table)
+
+
+@app.command("reindex")
+def reindex_cmd() -> None:
+    """Rebuild the search index from the graph, then switch to it atomically."""
+    from polegraph.reindex import reindex
+
+    driver, es = _engines()
+    try:
+        with console.status("reindexing") as status:
+            counts = reindex(
+                get_settings(), driver, es,
+                progress=lambda label, n: status.update(f"reindexing {label}"),
+            )  # fmt: skip
+    except PolegraphError as exc:
+        raise _fail(exc) from exc
+    finally:
+        driver.close()
+        es.close()
+    table = Table("label", "documents")
+    for label, n in sorted(counts.items()):
+        table.add_row(label, f"{n:,}")
+    console.print(table)
+
+
+@app.command("check")
+def check_cmd() -> None:
+    """Report every difference between the graph and the index; exit 1 if there is one."""
+    from polegraph.reindex import check
+
+    driver, es = _engines()
+    try:
+        differences = check(get_settings(), driver, es)
+    finally:
+        driver.close()
+        es.close()
+    if not differences:
+        console.print("graph and index agree")
+        return
+    table = Table("label", "nodes in graph", "documents in index")
+    for d in differences:
+        table.add_row(d.label, f"{d.graph:,}", f"{d.index:,}")
+    console.print(table)
+    console.print("run `polegraph reindex` to rebuild the index from the graph")
+    raise typer.Exit(code=1)
 
 
 @app.command("serve")

@@ -112,7 +112,10 @@ class _Run:
                 label: read_nodes(self.driver, self.db, label, uids)
                 for label, uids in result.uids_by_label.items()
             }
-            index_nodes(self.es, self.settings, nodes)
+            index_nodes(
+                self.es, nodes, entities_index=self.settings.index_name("entities"),
+                sources_index=self.settings.index_name("source_records"),
+            )  # fmt: skip
             self.counts["nodes"] += result.nodes
             self.counts["edges"] += result.edges
         if self.quarantined:

@@ -7,7 +7,6 @@ from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
 
-from polegraph.config import Settings
 from polegraph.errors import PolegraphError
 from polegraph.search.documents import entity_document, source_document
 
@@ -34,7 +33,11 @@ def bulk_index(client: Elasticsearch, index: str, docs: Iterable[tuple[str, dict
 
 
 def index_nodes(
-    client: Elasticsearch, settings: Settings, nodes_by_label: Mapping[str, list[dict[str, Any]]]
+    client: Elasticsearch,
+    nodes_by_label: Mapping[str, list[dict[str, Any]]],
+    *,
+    entities_index: str,
+    sources_index: str,
 ) -> int:
     """Index nodes read back from the graph: SourceRecords to ``source_records``, the rest to ``entities``."""
     entities: list[tuple[str, dict[str, Any]]] = []
@@ -47,7 +50,7 @@ def index_nodes(
                 entities.append((props["uid"], {"uid": props["uid"], **entity_document(label, props)}))
     count = 0
     if entities:
-        count += bulk_index(client, settings.index_name("entities"), entities)
+        count += bulk_index(client, entities_index, entities)
     if sources:
-        count += bulk_index(client, settings.index_name("source_records"), sources)
+        count += bulk_index(client, sources_index, sources)
     return count
