@@ -12,10 +12,11 @@ help:  ## list the targets
 env:  ## create (once, cached outside the clone) the Python environment and link it as .venv
 	@scripts/bootstrap >/dev/null
 
-demo: env  ## install, start the engines, create the schema, and show where things are
+demo: env  ## install, start the engines, create the schema, serve the API (Ctrl-C stops it)
 	$(PG) stack up
 	$(PG) init
 	$(PG) stack status
+	$(PG) serve
 
 test: env lint typecheck  ## the whole check CI runs: ruff, mypy, pytest against the real engines
 	$(VENV)/bin/python -m pytest
