@@ -7,7 +7,7 @@ values. Types are looked up by the names the schema uses: ``get_type("phone")``.
 
 from polegraph.types.address import ADDRESS, UPRN, AddressType, UprnType, house_numbers
 from polegraph.types.base import TYPES, Cleaned, PropertyType, UnknownPropertyType, get_type
-from polegraph.types.date import DATE, DateType, PartialDate, dob_forms
+from polegraph.types.date import DATE, DateType, PartialDate, birth_years, dob_forms
 from polegraph.types.email import EMAIL, EmailType, mailbox_key
 from polegraph.types.imei import IMEI, ImeiType, imei_tac
 from polegraph.types.name import NAME, NameType, compare_names, name_keys
@@ -59,6 +59,7 @@ __all__ = [
     "VrmType",
     "anpr_key",
     "ascii_fold",
+    "birth_years",
     "compare_names",
     "dob_forms",
     "extract_postcode",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -90,6 +91,11 @@ def _compare_partial(a: PartialDate, b: PartialDate) -> float:
     if a.month != b.month:
         return 0.3
     return 0.7
+
+
+def birth_years(age: int, on: dt.date) -> tuple[int, int]:
+    """The two years a person of ``age`` on the day ``on`` can have been born in (age-only records)."""
+    return on.year - age - 1, on.year - age
 
 
 def dob_forms(normalised: str) -> dict[str, list[str]]:

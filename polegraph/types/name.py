@@ -9,7 +9,7 @@ from functools import lru_cache
 from rapidfuzz.distance import JaroWinkler
 
 from polegraph.types.base import Cleaned, PropertyType, register
-from polegraph.types.name_parse import PARTICLES, ParsedName, parse_name
+from polegraph.types.name_parse import PARTICLES, SURNAME_PREFIXES, ParsedName, parse_name
 from polegraph.types.phonetic import phonetic_keys, sound_alike
 from polegraph.types.reference import data_words
 from polegraph.types.text import dampen
@@ -19,7 +19,7 @@ from polegraph.types.variants import masculine_forms, share_variant, token_varia
 # "Ahmed Salem" and "al-Hassan" meets "Hassan".
 _DROPPED = frozenset({"AL", "EL", "BIN", "BINT", "BINTI", "IBN"})
 # Written apart or together: "Abdul Rahman" / "Abdulrahman", "van der Berg" / "Vanderberg".
-_GLUED = (PARTICLES - _DROPPED) | frozenset({"ABDUL", "ABDEL", "ABDAL", "ABD", "ABDOUL"})
+_GLUED = SURNAME_PREFIXES - _DROPPED
 
 # Names so common that agreeing on them says little (the fallback for ``specificity``).
 COMMON_NAMES = data_words("common_names.txt")

@@ -12,12 +12,16 @@ TITLES = frozenset(
     {"MR", "MRS", "MS", "MISS", "MX", "DR", "SIR", "DAME", "LORD", "LADY", "REV", "REVD", "PROF"}
 )
 SUFFIXES = frozenset({"JR", "JNR", "JUNIOR", "SR", "SNR", "SENIOR", "II", "III", "IV"})
-# Words that belong to the surname that follows them ("bin Salem", "van der Berg", "ul Haq").
+# Short words that belong to the name after them ("bin Salem", "van der Berg", "ul Haq") and
+# mean little alone.
 PARTICLES = frozenset(
     {"BIN", "BINT", "BINTI", "IBN", "AL", "EL", "ABU", "ABOU", "UL", "UD"}
     | {"VAN", "VON", "DE", "DA", "DI", "DU", "DEL", "DELLA", "DER", "DEN", "LA", "LE", "ST"}
     | {"MAC", "MC", "O"}
 )
+# "Servant of": written apart or together ("Abdul Rahman", "Abdulrahman"), one name either way.
+ABD_PREFIXES = frozenset({"ABDUL", "ABDEL", "ABDAL", "ABD", "ABDOUL"})
+SURNAME_PREFIXES = PARTICLES | ABD_PREFIXES
 
 _CURLY_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
 _NICKNAME = re.compile(r'"([^"]*)"|\(([^()]*)\)')
@@ -99,7 +103,7 @@ def _capitals_block(words: list[_Word]) -> tuple[int, int] | None:
 
 def _split_surname_last(words: list[str]) -> tuple[list[str], list[str]]:
     start = len(words) - 1
-    while start > 1 and words[start - 1] in PARTICLES:
+    while start > 1 and words[start - 1] in SURNAME_PREFIXES:
         start -= 1
     return words[:start], words[start:]
 

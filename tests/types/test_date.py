@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from polegraph.types import DATE, PartialDate, dob_forms
+from polegraph.types import DATE, PartialDate, birth_years, dob_forms
 from polegraph.types.date import DateType
 
 
@@ -141,3 +143,10 @@ def test_specificity() -> None:
     assert DATE.specificity("1987-03-04") == 1.0
     assert DATE.specificity("1987-01-01") < DATE.specificity("1987-03-04")
     assert DATE.specificity("1987-03") > DATE.specificity("1987")
+
+
+def test_age_only_records_give_two_birth_years() -> None:
+    assert birth_years(30, dt.date(2017, 8, 1)) == (1986, 1987)
+    born = DATE.normalise("04/03/1987")
+    assert born is not None
+    assert int(born[:4]) in birth_years(30, dt.date(2017, 8, 1))
