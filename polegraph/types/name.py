@@ -37,7 +37,7 @@ class NameToken:
 
 
 def _match_tokens(words: tuple[str, ...]) -> list[str]:
-    parts = [part for word in words for part in word.split("-") if part]
+    parts = [part for word in words for part in word.replace(" ", "-").split("-") if part]
     tokens: list[str] = []
     i = 0
     while i < len(parts):
@@ -86,12 +86,17 @@ def token_similarity(a: NameToken, b: NameToken) -> float:
     return similarity + (1.0 - similarity) * (0.5 if shared == 2 else 0.3 if shared else 0.0)
 
 
+def _has_both_parts(tokens: tuple[NameToken, ...]) -> bool:
+    return any(t.surname for t in tokens) and not all(t.surname for t in tokens)
+
+
 def compare_names(a: str, b: str) -> float:
     """Similarity of two names in [0, 1], regardless of word order; symmetric.
 
     Tokens are paired greedily by similarity; the score is the mean similarity over the
     shorter name's tokens (pairs under 0.7 count as 0), lowered a little for each extra
-    token in the longer name and for pairing a surname with a forename.
+    token in the longer name and, when both names have forenames and a surname, for pairing
+    a surname with a forename.
     """
     ta, tb = name_tokens(a), name_tokens(b)
     if not ta or not tb:
@@ -116,8 +121,8 @@ def compare_names(a: str, b: str) -> float:
             total += similarity
             crossed = crossed or ta[i].surname != tb[j].surname
     score = (total / len(ta)) * math.pow(len(ta) / len(tb), 0.25)
-    if crossed:
-        score *= 0.95
+    if crossed and _has_both_parts(ta) and _has_both_parts(tb):
+        score *= 0.95  # a single name has no known part, so only then is a swap a swap
     return round(min(1.0, max(0.0, score)), 6)
 
 
