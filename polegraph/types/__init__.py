@@ -13,7 +13,7 @@ from polegraph.types.imei import IMEI, ImeiType, imei_tac
 from polegraph.types.name import NAME, NameType, compare_names, name_keys
 from polegraph.types.name_parse import ParsedName, parse_name
 from polegraph.types.nino import NINO, NinoType
-from polegraph.types.phone import PHONE, PhoneType, is_drama_number, phone_variants
+from polegraph.types.phone import PHONE, PhoneType, find_phones, is_drama_number, phone_variants
 from polegraph.types.pnc import CRO, PNC_ID, CroType, PncIdType
 from polegraph.types.postcode import (
     POSTCODE,
@@ -63,6 +63,7 @@ __all__ = [
     "compare_names",
     "dob_forms",
     "extract_postcode",
+    "find_phones",
     "fold",
     "get_type",
     "house_numbers",

@@ -39,6 +39,7 @@ _DRAMA_PREFIXES: tuple[str, ...] = (
 )
 
 _DIGITS = re.compile(r"[0-9]")
+_FLOAT_TAIL = re.compile(r"(?<=[0-9])\.0+\s*$")  # spreadsheets turn number columns into floats
 _NOT_DIGIT = re.compile(r"[^0-9]")
 
 
@@ -79,14 +80,16 @@ class PhoneType(PropertyType):
         return cleaned
 
     def _clean_once(self, raw: str, text: str) -> Cleaned:
-        text = ascii_digits(text)
+        text = _FLOAT_TAIL.sub("", ascii_digits(text))
         digits = "".join(_DIGITS.findall(text))
         if not digits:
             return Cleaned(raw, None, False, "no digits")
         plus = "+" if text.lstrip().startswith("+") else ""
         # Parse the digits alone when the text does not parse, so that cleaning the digits
         # kept from a failed parse gives the same result.
-        number = _parse(text, self.region) or _parse(plus + digits, self.region)
+        number = _parse(text, self.region)
+        if number is None:
+            number = _parse(plus + digits, self.region)
         if number is None:
             return Cleaned(raw, plus + digits, False, "not recognised as a phone number")
         e164 = _e164(number)
@@ -156,6 +159,16 @@ def phone_variants(query: str, region: str = DEFAULT_REGION) -> list[str]:
         if number is not None and phonenumbers.is_possible_number(number):
             readings.append(_e164(number))
     return readings
+
+
+def find_phones(text: str, region: str = DEFAULT_REGION) -> list[str]:
+    """E.164 forms of every phone number written in free text ("call 07911 123456 or ...")."""
+    found: list[str] = []
+    for match in phonenumbers.PhoneNumberMatcher(ascii_digits(text), region):
+        e164 = _e164(match.number)
+        if e164 not in found:
+            found.append(e164)
+    return found
 
 
 PHONE = register(PhoneType())

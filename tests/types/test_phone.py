@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from polegraph.types import PHONE, Cleaned, is_drama_number, phone_variants
+from polegraph.types import PHONE, Cleaned, find_phones, is_drama_number, phone_variants
 
 
 @pytest.mark.parametrize(
@@ -94,3 +94,14 @@ def test_keys_hold_the_national_form_and_the_last_digits() -> None:
 def test_specificity_is_low_for_short_codes() -> None:
     assert PHONE.specificity("+447911123456") == 1.0
     assert PHONE.specificity("999") == 0.0
+
+
+def test_spreadsheet_floats_lose_their_decimal_tail() -> None:
+    assert PHONE.normalise("447911123456.0") == "+447911123456"
+
+
+def test_find_phones_in_free_text() -> None:
+    text = "Call him on 07911 123456 or +44 161 496 0000; not 12/03/2019."
+    assert find_phones(text) == ["+447911123456", "+441614960000"]
+    assert find_phones("07911 123456 / 07922 654321") == ["+447911123456", "+447922654321"]
+    assert find_phones("no numbers here") == []

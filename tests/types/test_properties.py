@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from polegraph.types import TYPES, compare_names, get_type, name_keys, phone_variants
+from polegraph.types import TYPES, compare_names, find_phones, get_type, name_keys, phone_variants
 
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %B %Y", "%Y%m%d", "%m/%Y", "%Y", "%d-%b-%y", "%B %d, %Y"]
@@ -120,7 +120,7 @@ def test_name_functions_take_any_text(a: str, b: str) -> None:
 
 @EXAMPLES
 @given(query=st.text(max_size=30))
-def test_phone_variants_take_any_text(query: str) -> None:
-    for variant in phone_variants(query):
+def test_phone_helpers_take_any_text(query: str) -> None:
+    for variant in phone_variants(query) + find_phones(query):
         assert variant.startswith("+")
         assert variant[1:].isdigit()
