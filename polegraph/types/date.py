@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -45,16 +46,19 @@ class PartialDate:
 
     @classmethod
     def from_iso(cls, text: str) -> PartialDate | None:
-        """Read the ``iso()`` form back; None for anything else."""
+        """Read the ``iso()`` form of a real (partial) date back; None for anything else."""
         match = _ISO.fullmatch(text)
         if match is None:
             return None
-        year, month, day = (int(g) if g else None for g in match.groups())
-        assert year is not None  # the pattern requires it
-        return cls(year, month, day)
+        year, month, day = match.groups()
+        if month and not 1 <= int(month) <= 12:
+            return None
+        if day and not 1 <= int(day) <= calendar.monthrange(int(year), int(month))[1]:
+            return None
+        return cls(int(year), int(month) if month else None, int(day) if day else None)
 
 
-_ISO = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_ISO = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
 
 def _year_typo(a: int, b: int) -> bool:

@@ -94,6 +94,8 @@ def test_partial_date_round_trip() -> None:
         assert date is not None
         assert date.iso() == iso
     assert PartialDate.from_iso("04/03/1987") is None
+    assert PartialDate.from_iso("1987-02-30") is None
+    assert PartialDate.from_iso("1987-13") is None
     assert PartialDate(1987, 3, 4).swapped() == PartialDate(1987, 4, 3)
     assert PartialDate(1987, 3, 13).swapped() is None
     assert PartialDate(1987, 3, 3).swapped() is None
