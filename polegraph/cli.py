@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -114,12 +116,19 @@ def init_cmd(
     console.print(table)
 
 
-def _engines() -> tuple[Driver, Elasticsearch]:
+@contextlib.contextmanager
+def _engines() -> Iterator[tuple[Driver, Elasticsearch]]:
+    """Both engines' clients for one command, closed when it ends."""
     from polegraph.graph.driver import open_driver
     from polegraph.search.client import open_client
 
     settings = get_settings()
-    return open_driver(settings), open_client(settings)
+    driver, es = open_driver(settings), open_client(settings)
+    try:
+        yield driver, es
+    finally:
+        driver.close()
+        es.close()
 
 
 @app.command("load")
@@ -153,11 +162,10 @@ def load_cmd(
     if handling_code not in (None, "P", "C"):
         raise _fail(PolegraphError(f"handling code must be P or C, not {handling_code!r}"))
     settings = get_settings()
-    driver, es = _engines()
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} records"),
                TimeElapsedColumn())  # fmt: skip
     try:
-        with Progress(*columns, console=err_console, transient=True) as bar:
+        with _engines() as (driver, es), Progress(*columns, console=err_console, transient=True) as bar:
             task = bar.add_task(f"loading {path.name} ({fmt})", total=None)
             summary = load_file(
                 settings, driver, es, fmt, path, force=force, system=system,
@@ -168,9 +176,6 @@ def load_cmd(
             )  # fmt: skip
     except PolegraphError as exc:
         raise _fail(exc) from exc
-    finally:
-        driver.close()
-        es.close()
     table = Table("read", "loaded", "quarantined", "already loaded", "nodes", "edges", "seconds", "load id")
     table.add_row(
         f"{summary.read:,}", f"{summary.loaded:,}", f"{summary.quarantined:,}", f"{summary.skipped:,}",
@@ -201,18 +206,14 @@ def reindex_cmd() -> None:
     """Rebuild the search index from the graph, then switch to it atomically."""
     from polegraph.reindex import reindex
 
-    driver, es = _engines()
     try:
-        with console.status("reindexing") as status:
+        with _engines() as (driver, es), console.status("reindexing") as status:
             counts = reindex(
                 get_settings(), driver, es,
                 progress=lambda label, n: status.update(f"reindexing {label}"),
             )  # fmt: skip
     except PolegraphError as exc:
         raise _fail(exc) from exc
-    finally:
-        driver.close()
-        es.close()
     table = Table("label", "documents")
     for label, n in sorted(counts.items()):
         table.add_row(label, f"{n:,}")
@@ -224,12 +225,8 @@ def check_cmd() -> None:
     """Report every difference between the graph and the index; exit 1 if there is one."""
     from polegraph.reindex import check
 
-    driver, es = _engines()
-    try:
+    with _engines() as (driver, es):
         differences = check(get_settings(), driver, es)
-    finally:
-        driver.close()
-        es.close()
     if not differences:
         console.print("graph and index agree")
         return
