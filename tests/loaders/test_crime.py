@@ -167,7 +167,7 @@ def test_empty_and_wrong_files(tmp_path: Path) -> None:
 
 # -- fuzzing -----------------------------------------------------------------------------------
 
-_HEADER = header_of(NICHE, "cp1252")
+_HEADER = header_of(NICHE)
 _JSON_VALUE = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | CELLS,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(CELLS, inner, max_size=3),
