@@ -265,6 +265,8 @@ class _IdIndex:
             )
         self.file = found[0]
         self.db = sqlite3.connect(folder / f"{ref.name}.sqlite")
+        self.db.execute("PRAGMA journal_mode = OFF")  # a throwaway index: no journal, no fsync
+        self.db.execute("PRAGMA synchronous = OFF")
         self.db.execute("CREATE TABLE ids (id TEXT PRIMARY KEY, uid TEXT NOT NULL) WITHOUT ROWID")
         with Table(self.file) as table:
             rows = _Rows(target, table, ctx)

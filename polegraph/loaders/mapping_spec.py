@@ -24,6 +24,7 @@ from polegraph.schema.errors import close_matches, did_you_mean
 from polegraph.schema.model import IDENTITY_VALUE, PROPERTY_TYPES, PropertySpec
 from polegraph.types import TYPES
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when it is there: 10x faster
 _SYSTEM = re.compile(r"[A-Za-z0-9_.-]+")
 _LOADER_SET = frozenset({"uid", "valid", "raw_values"})  # set by the mapping loader itself
 _TOP = ("system", "description", "file", "record_id", "record_prefix", "entities", "relationships")
@@ -317,7 +318,7 @@ class _Reader:
     def read(self) -> Mapping:
         try:
             with self.path.open(encoding="utf-8") as handle:
-                data = yaml.safe_load(handle)
+                data = yaml.load(handle, Loader=_YAML_LOADER)  # noqa: S506 -- a safe loader
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise MappingError(f"{self.path}: cannot read the mapping: {exc}") from None
         data = self.keys("(top)", data, _TOP)

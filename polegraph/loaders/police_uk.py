@@ -143,7 +143,9 @@ class _Reader:
             try:
                 yield convert(self, row)
             except _Reject as reject:
-                yield Quarantined(where, row.line, reject.column, reject.reason, row.raw)
+                index = self.index.get(reject.column)  # the column as the file spells it
+                column = reject.column if index is None else self.table.header[index]
+                yield Quarantined(where, row.line, column, reject.reason, row.raw)
 
 
 def _month(raw: str) -> tuple[str, str]:
