@@ -264,3 +264,7 @@ def version_cmd() -> None:
 def main() -> None:
     """Entry point of the ``polegraph`` console script."""
     app()
+
+
+if __name__ == "__main__":
+    main()

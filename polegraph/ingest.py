@@ -22,7 +22,7 @@ from neo4j import Driver
 
 from polegraph.config import Settings
 from polegraph.errors import PolegraphError
-from polegraph.graph.writer import read_nodes, write_bundles
+from polegraph.graph.writer import write_bundles
 from polegraph.loaders.base import LoaderOptions, get_loader
 from polegraph.loaders.check import bundle_problems
 from polegraph.loaders.records import Bundle, LoadContext, Quarantined
@@ -108,12 +108,8 @@ class _Run:
     def flush(self, quarantine_file: Path) -> None:
         if self.bundles:
             result = write_bundles(self.driver, self.db, self.bundles, self.ctx)
-            nodes = {
-                label: read_nodes(self.driver, self.db, label, uids)
-                for label, uids in result.uids_by_label.items()
-            }
             index_nodes(
-                self.es, nodes, entities_index=self.settings.index_name("entities"),
+                self.es, result.nodes_by_label, entities_index=self.settings.index_name("entities"),
                 sources_index=self.settings.index_name("source_records"),
             )  # fmt: skip
             self.counts["nodes"] += result.nodes

@@ -81,11 +81,17 @@ def wipe_graph(driver: Driver, database: str) -> None:
         session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
+def empty(engines: Engines) -> None:
+    """No node in the graph, fresh indices under the test prefix."""
+    wipe_graph(engines.driver, engines.settings.neo4j_database)
+    drop_indices(engines.es, engines.settings)
+    for logical, body in es_indices(load_ontology(), engines.settings.embedding_dims).items():
+        ensure_index(engines.es, engines.settings, logical, body)
+
+
 @pytest.fixture
 def engines(stack: Settings, neo4j_driver: Driver, es_client: Elasticsearch) -> Engines:
-    """Both engines, emptied: no node in the graph, fresh indices under the test prefix."""
-    wipe_graph(neo4j_driver, stack.neo4j_database)
-    drop_indices(es_client, stack)
-    for logical, body in es_indices(load_ontology(), stack.embedding_dims).items():
-        ensure_index(es_client, stack, logical, body)
-    return Engines(stack, neo4j_driver, es_client)
+    """Both engines, emptied."""
+    both = Engines(stack, neo4j_driver, es_client)
+    empty(both)
+    return both

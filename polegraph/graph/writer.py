@@ -32,7 +32,8 @@ def _append(prop: str, value: str) -> str:
 class WriteResult:
     nodes: int
     edges: int
-    uids_by_label: dict[str, list[str]]
+    # The properties of every node written, as stored after the merge, by label.
+    nodes_by_label: dict[str, list[dict[str, Any]]]
 
 
 def _labels_clause(label: str) -> str:
@@ -52,7 +53,9 @@ def _node_query(label: str) -> str:
         f"SET n:{_labels_clause(label)}, n += r.props, "
         f"n.source_keys = {_append('n.source_keys', 'r.source_key')}, "
         f"n.load_ids = {_append('n.load_ids', 'r.load_id')} "
-        "WITH n, r MATCH (s:SourceRecord {uid: r.source_key}) MERGE (n)-[:FROM_SOURCE]->(s)"
+        "WITH n, r MATCH (s:SourceRecord {uid: r.source_key}) MERGE (n)-[:FROM_SOURCE]->(s) "
+        # The merged node comes back in the same round trip: its index document is built from it.
+        "RETURN properties(n) AS p"
     )
 
 
@@ -71,6 +74,7 @@ def _edge_query(rel: str, start: str, end: str) -> str:
 _SOURCE_QUERY = (
     "UNWIND $rows AS r MERGE (s:SourceRecord {uid: r.uid}) SET s += r.props, s.load_ids = "
     + _append("s.load_ids", "r.load_id")
+    + " RETURN properties(s) AS p"
 )
 
 
@@ -113,27 +117,23 @@ def write_bundles(driver: Driver, database: str, bundles: Sequence[Bundle], ctx:
     node_queries = {label: _node_query(label) for label in node_rows}
     edge_queries = {key: _edge_query(*key) for key in edge_rows}
 
-    def work(tx: ManagedTransaction) -> None:
-        tx.run(_SOURCE_QUERY, rows=sources).consume()
+    def last_by_uid(result: Any) -> list[dict[str, Any]]:
+        # A node named by several records of the batch comes back once per record; the last
+        # state is complete (each row appends its source key before the next row runs).
+        return list({r["p"]["uid"]: dict(r["p"]) for r in result}.values())
+
+    def work(tx: ManagedTransaction) -> dict[str, list[dict[str, Any]]]:
+        written = {"SourceRecord": last_by_uid(tx.run(_SOURCE_QUERY, rows=sources))}
         for label, rows in node_rows.items():
-            tx.run(node_queries[label], rows=rows).consume()
+            written[label] = last_by_uid(tx.run(node_queries[label], rows=rows))
         for key, rows in edge_rows.items():
             tx.run(edge_queries[key], rows=rows).consume()
+        return written
 
     with driver.session(database=database) as session:
-        session.execute_write(work)
-    uids = {label: sorted({r["uid"] for r in rows}) for label, rows in node_rows.items()}
-    uids["SourceRecord"] = [s["uid"] for s in sources]
+        written = session.execute_write(work)
     return WriteResult(
         nodes=sum(len(r) for r in node_rows.values()),
         edges=sum(len(r) for r in edge_rows.values()),
-        uids_by_label=uids,
+        nodes_by_label=written,
     )
-
-
-def read_nodes(driver: Driver, database: str, label: str, uids: Sequence[str]) -> list[dict[str, Any]]:
-    """Properties of the nodes of ``label`` with these uids (for the index, after a write)."""
-    own_label = _labels_clause(label).split(":")[0]
-    query = f"UNWIND $uids AS u MATCH (n:{own_label} {{uid: u}}) RETURN properties(n) AS p"
-    records, _, _ = driver.execute_query(query, uids=list(uids), database_=database, routing_="r")
-    return [dict(r["p"]) for r in records]
