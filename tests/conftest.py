@@ -22,20 +22,17 @@ from polegraph.graph.migrations import apply_schema
 from polegraph.schema import es_indices, load_ontology
 from polegraph.search.client import open_client
 from polegraph.search.indices import drop_indices, ensure_index
-from polegraph.stack import stack_status, stack_up
+from polegraph.stack import side_stack, stack_status, stack_up
 
 
 def make_test_settings() -> Settings:
     """Settings of the test stack; POLEGRAPH_TEST_* variables override its addresses."""
-    base = Settings()
-    return Settings(
-        state_dir=base.state_dir / "test",
-        artifacts_dir=base.artifacts,
-        neo4j_uri=os.environ.get("POLEGRAPH_TEST_NEO4J_URI", "bolt://127.0.0.1:7688"),
-        es_hosts=os.environ.get("POLEGRAPH_TEST_ES_HOSTS", "http://127.0.0.1:9201").split(","),
-        index_prefix="polegraph-test",
-        neo4j_heap="1g",
-        es_heap="1g",
+    settings = side_stack(Settings(), "test", 7688, 9201)
+    return settings.model_copy(
+        update={
+            "neo4j_uri": os.environ.get("POLEGRAPH_TEST_NEO4J_URI", settings.neo4j_uri),
+            "es_hosts": os.environ.get("POLEGRAPH_TEST_ES_HOSTS", settings.es_hosts[0]).split(","),
+        }
     )
 
 

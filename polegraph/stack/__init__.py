@@ -5,6 +5,6 @@ the repository's ``stack/`` folder), then starts each engine as a detached proce
 logs and downloads under one state directory. See ``neo4j.py`` and ``elasticsearch.py``.
 """
 
-from polegraph.stack.manager import EngineStatus, stack_down, stack_status, stack_up
+from polegraph.stack.manager import EngineStatus, side_stack, stack_down, stack_status, stack_up
 
-__all__ = ["EngineStatus", "stack_down", "stack_status", "stack_up"]
+__all__ = ["EngineStatus", "side_stack", "stack_down", "stack_status", "stack_up"]

@@ -29,6 +29,23 @@ class EngineStatus:
     log: Path | None
 
 
+def side_stack(base: Settings, name: str, bolt_port: int, http_port: int) -> Settings:
+    """Settings of a second local stack (tests, benchmarks) beside a deployment's own.
+
+    Its state lives under ``<state dir>/<name>``, it shares the downloaded artifacts, and its
+    engines listen on their own ports, so it never touches the deployment's data.
+    """
+    return base.model_copy(
+        update={
+            "state_dir": base.state_dir / name,
+            "artifacts_dir": base.artifacts,
+            "neo4j_uri": f"bolt://127.0.0.1:{bolt_port}",
+            "es_hosts": [f"http://127.0.0.1:{http_port}"],
+            "index_prefix": f"polegraph-{name}",
+        }
+    )
+
+
 def neo4j_status(settings: Settings) -> EngineStatus:
     p = neo4j_engine.paths(settings)
     pid = process.live_pid(p.pid_file)
