@@ -6,9 +6,11 @@ One row is one event on the target's line: a voice call, an SMS, a data session.
 and by ``OCCURRED_AT {CELL_FIRST|CELL_LAST}`` to cell-site Places. A cell named by a call is loaded
 once, as its own record from the cell-site list (the site's address stays in that record).
 
-Times must carry a zone: a naive time goes to quarantine unless the load names one with
-``--option timezone=Europe/London`` (see ``event_time``). Exact duplicate rows are quarantined as
-such, so that a call is never counted twice.
+Times must carry a zone (in the value or a time-zone column): a naive time goes to quarantine
+unless the load names one in ``LoaderOptions.extra["timezone"]`` (e.g. ``Europe/London``; see
+``event_time``). Other options: ``target`` (the target MSISDN when no column gives it) and
+``network`` (prefixes bare cell ids that are not full CGIs). Exact duplicate rows are quarantined
+as such, so that a call is never counted twice.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +96,9 @@ _KINDS = (
     ("DATA", words("DATA GPRS INTERNET PDP PSDATA")),
     ("VOICE", words("VOICE CALL MOC MTC TELEPHONY SPEECH")),
 )
+
+
+_CLOCK_ONLY = re.compile(r"\s*\d{1,2}:\d{2}")
 
 
 def _columns(header: list[str], aliases: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
@@ -212,10 +218,10 @@ class _CdrReader:
 
     def header(self, row: CsvRow) -> None:
         self.cols = _columns(list(row.values), COLUMNS)
-        if "start" not in self.cols and "date" not in self.cols:
+        if not {"start", "date", "time"} & self.cols.keys():
             raise FormatError(
                 f"{self.path}: no start time column in this call data",
-                hint="expected one of " + ", ".join(COLUMNS["start"] + COLUMNS["date"]),
+                hint="expected one of " + ", ".join(COLUMNS["start"] + COLUMNS["date"] + COLUMNS["time"]),
             )
         if not {"a_number", "b_number", "other_party", "target"} & self.cols.keys():
             raise FormatError(
@@ -247,10 +253,10 @@ class _CdrReader:
             yield Quarantined(str(self.path), row.line, None, row.error, row.raw)
             return
         v = {name: self.value(row, name) for name in COLUMNS}
-        start_text = (
-            v["start"] if ":" in v["start"] or not v["date"] else f"{v['date']} {v['start'] or v['time']}"
-        )
-        field = self.cols.get("start") or self.cols.get("date")
+        clock = v["start"] or v["time"]
+        # A date column goes with a time-only start or time column; otherwise the start says it all.
+        start_text = f"{v['date']} {clock}" if v["date"] and _CLOCK_ONLY.match(clock) else clock
+        field = self.cols.get("start") or self.cols.get("date") or self.cols.get("time")
         try:
             start = event_time(start_text, zone=v["zone"], default_zone=self.zone)
         except TimeError as exc:

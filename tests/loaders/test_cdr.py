@@ -302,3 +302,27 @@ def test_kinds_of_everything_in_the_fixture() -> None:
     items = read_items("cdr", CDR, CELLS)
     labels = Counter(n.label for b in bundles(items) for n in b.nodes)
     assert (labels["Call"], labels["Device"], labels["Place"]) == (9, 8, 12)  # 3 site records + 9 in calls
+
+
+@pytest.mark.parametrize(
+    ("header", "row"),
+    [
+        (
+            "Target,A Number,B Number,Date,Start Time,Timezone",
+            "447700900123,447700900123,447700900456,14/03/2021,18:22:05,UTC",
+        ),
+        (
+            "Target,A Number,B Number,Time",
+            "447700900123,447700900123,447700900456,14/03/2021 18:22:05 +00:00",
+        ),
+        (
+            "Target,A Number,B Number,Date,Start Time",
+            "447700900123,447700900123,447700900456,,2021-03-14T18:22:05Z",
+        ),
+    ],
+)
+def test_start_times_split_or_whole(tmp_path: Path, header: str, row: str) -> None:
+    path = tmp_path / "cdr.csv"
+    path.write_text(f"{header}\n{row}\n")
+    (bundle,) = calls(read_items("cdr", path)).values()
+    assert _call(bundle)["occurred_from"] == dt.datetime(2021, 3, 14, 18, 22, 5, tzinfo=UTC)
