@@ -165,12 +165,18 @@ def _nominals(fields: Fields) -> Iterator[tuple[str, str, Fields]]:
 
 
 def _objects(fields: Fields, array: str, column: str, value_keys: tuple[str, ...]) -> Iterator[Fields]:
-    """Vehicles or phones of the occurrence, from a JSON array (of objects or values) or columns."""
+    """Vehicles or phones of the occurrence, however the export lists them.
+
+    A JSON array (of objects or values), one cell holding a ``;``-separated list (``Phones``), or
+    numbered columns (``Phone 1``, ``Vehicle 1 VRM``).
+    """
     listed = fields.get(array)
     if isinstance(listed, list):
         for item in listed:
             yield keyed(item) if isinstance(item, Mapping) else {value_keys[0]: text(item)}
         return
+    for raw in pick_list(fields, array):
+        yield {value_keys[0]: raw}
     for _, _, group in numbered(fields, (column,)):
         yield {value_keys[0]: group.get("value", ""), **group}
 

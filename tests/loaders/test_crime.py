@@ -149,6 +149,19 @@ def test_json_lines_occurrences() -> None:
     assert node(by_reference(items)["CON/24/000505"], "Crime").props["mo_text"] == "Took £40 of razors"
 
 
+def test_listed_phones_and_vehicles_in_one_cell(tmp_path: Path) -> None:
+    path = tmp_path / "listed.csv"
+    path.write_text("Crime Ref,Phones,Vehicles\nX/1,07700 900123; 07700 900456,AB12 CDE | YX68KLM\n")
+    (crime,) = read_all("crime", path)
+    assert isinstance(crime, Bundle)
+    assert sorted(e.start_uid for e in edges(crime, "INVOLVED_IN")) == [
+        "phone:+447700900123",
+        "phone:+447700900456",
+        "vehicle:AB12CDE",
+        "vehicle:YX68KLM",
+    ]
+
+
 def test_one_phone_in_two_records_is_one_node() -> None:
     niche = by_reference(read_all("crime", NICHE))["13/2024/000101"]
     connect = by_reference(read_all("crime", CONNECT))["CON/24/000501"]
