@@ -7,6 +7,7 @@ nodes merge on ``uid``, edges on their key, provenance lists only grow by values
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -43,6 +44,27 @@ def _labels_clause(label: str) -> str:
     return ":".join(f"`{name}`" for name in onto.entity(label).labels)
 
 
+# Set from the load and the source record, or accumulated separately below.
+_PROVENANCE = frozenset({"source_keys", "load_ids"})
+
+
+@functools.cache
+def _list_properties(label: str) -> tuple[str, ...]:
+    """The multi-valued properties of ``label``: they accumulate across records, never overwrite."""
+    entity = load_ontology().entity(label)
+    return tuple(
+        sorted(p.name for p in entity.properties.values() if p.multiple and p.name not in _PROVENANCE)
+    )
+
+
+def _accumulate(var: str, name: str) -> str:
+    current = f"coalesce({var}.`{name}`, [])"
+    return (
+        f"{var}.`{name}` = CASE WHEN r.lists.`{name}` IS NULL THEN {var}.`{name}` "
+        f"ELSE {current} + [x IN r.lists.`{name}` WHERE NOT x IN {current}] END"
+    )
+
+
 def _node_query(label: str) -> str:
     shared = load_ontology().entity(label).identity == IDENTITY_VALUE
     # A node keyed by value (a phone, an address) is shared by every record that names it: the
@@ -51,7 +73,8 @@ def _node_query(label: str) -> str:
     return (
         f"UNWIND $rows AS r MERGE (n:`{label}` {{uid: r.uid}}) {labels_set} "
         f"SET n:{_labels_clause(label)}, n += r.props, "
-        f"n.source_keys = {_append('n.source_keys', 'r.source_key')}, "
+        + "".join(f"{_accumulate('n', name)}, " for name in _list_properties(label))
+        + f"n.source_keys = {_append('n.source_keys', 'r.source_key')}, "
         f"n.load_ids = {_append('n.load_ids', 'r.load_id')} "
         "WITH n, r MATCH (s:SourceRecord {uid: r.source_key}) MERGE (n)-[:FROM_SOURCE]->(s) "
         # The merged node comes back in the same round trip: its index document is built from it.
@@ -99,8 +122,10 @@ def _prepare(bundles: Sequence[Bundle], ctx: LoadContext) -> tuple[list[dict[str
         )  # fmt: skip
         common = {"labels": labels, "source_key": src.key, "load_id": ctx.load_id}
         for node in bundle.nodes:
-            props = {k: v for k, v in node.props.items() if v is not None}
-            nodes[node.label].append({"uid": node.uid, "props": props, **common})
+            lists = set(_list_properties(node.label))
+            props = {k: v for k, v in node.props.items() if v is not None and k not in lists}
+            accumulated = {k: v for k, v in node.props.items() if v is not None and k in lists}
+            nodes[node.label].append({"uid": node.uid, "props": props, "lists": accumulated, **common})
         for edge in bundle.edges:
             props = {k: v for k, v in edge.props.items() if v is not None}
             row = {"start": edge.start_uid, "end": edge.end_uid, "key": edge.key, "props": props, **common}

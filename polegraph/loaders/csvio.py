@@ -96,7 +96,15 @@ def read_csv(path: Path, required: set[str] | None = None, what: str = "a CSV ex
         if not record.strip():
             replaced = False
             continue
-        cells = next(csv.reader(io.StringIO(record)))
+        try:
+            cells = next(csv.reader(io.StringIO(record)))
+        except csv.Error as exc:
+            # A stray carriage return inside a cell, say: this row goes to quarantine, not the load.
+            if header is None:
+                raise FormatError(f"{path}:{start_line}: the header cannot be read ({exc})") from exc
+            yield CsvRow(start_line, {}, record.rstrip("\r\n"), (), replaced, f"unreadable row: {exc}")
+            replaced = False
+            continue
         if header is None:
             header = [header_key(c) for c in cells]
             missing = (required or set()) - set(header)

@@ -38,7 +38,8 @@ def _read_subscribers(path: Path, ctx: LoadContext, options: LoaderOptions) -> I
         nodes = [person]
         edges = []
         if phone.valid and phone.normalised:
-            nodes.append(Node("Phone", value_uid("Phone", phone.normalised), {"e164": phone.normalised}))
+            props = {"e164": phone.normalised, "raw_values": [row.values["phone"]]}
+            nodes.append(Node("Phone", value_uid("Phone", phone.normalised), props))
             edges.append(Edge("HAS_PHONE", "Person", person.uid, "Phone", nodes[1].uid))
         yield Bundle(source, tuple(nodes), tuple(edges))
 
@@ -76,6 +77,9 @@ def test_load_writes_graph_index_and_provenance(engines: Engines, tmp_path: Path
     )
     assert sorted(records[0]["keys"]) == ["src:GMP:SUBCHECK:S1", "src:GMP:SUBCHECK:S2"]
     assert (records[0]["force"], records[0]["cls"], records[0]["n"]) == ("GMP", "OFFICIAL", 2)
+    # Multi-valued properties of a shared node accumulate the values of every record.
+    raw = engines.driver.execute_query("MATCH (p:Phone) RETURN p.raw_values AS r").records[0]["r"]
+    assert sorted(raw) == ["+44 7911 123456", "07911 123456"]
     # The raw record is kept whole.
     payload = json.loads(
         engines.driver.execute_query(
