@@ -324,13 +324,18 @@ def read(path: Path, ctx: LoadContext, options: LoaderOptions) -> Iterator[Bundl
     yield from read_with_mapping(mapping, path, ctx, Path(ref_dir) if ref_dir else None)
 
 
+def _depth(mapping: Mapping) -> int:
+    """0 for a mapping that refers to no other; else one more than the deepest it refers to."""
+    return 1 + max(_depth(ref.target) for ref in mapping.refs) if mapping.refs else 0
+
+
 def mapping_plan(data_dir: Path, mapping_dir: Path) -> list[tuple[Path, Path]]:
     """(CSV, mapping) pairs for every CSV of ``data_dir`` a mapping's ``file:`` names, in load order.
 
-    Files that make nodes come first, then files that only link them (edges need their nodes).
+    A file comes after the files whose nodes it refers to: the writer links only nodes that exist.
     """
     chosen: dict[Path, Path] = {}
-    order: dict[Path, int] = {}
+    order: dict[Path, tuple[int, str]] = {}
     for mapping_path in sorted(mapping_dir.glob("*.yaml")):
         mapping = read_mapping(mapping_path)
         for pattern in mapping.files:
@@ -338,5 +343,5 @@ def mapping_plan(data_dir: Path, mapping_dir: Path) -> list[tuple[Path, Path]]:
                 if chosen.get(csv_path, mapping_path) != mapping_path:
                     raise MappingError(f"{csv_path} is named by both {chosen[csv_path]} and {mapping_path}")
                 chosen[csv_path] = mapping_path
-                order[csv_path] = 0 if mapping.entities else 1
-    return [(p, chosen[p]) for p in sorted(chosen, key=lambda p: (order[p], p.name))]
+                order[csv_path] = (_depth(mapping), csv_path.name)
+    return [(p, chosen[p]) for p in sorted(chosen, key=order.__getitem__)]

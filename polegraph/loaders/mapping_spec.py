@@ -112,7 +112,6 @@ class Mapping:
 
     path: Path
     system: str
-    description: str
     files: tuple[str, ...]
     record_id: tuple[str, ...]
     record_prefix: str
@@ -210,15 +209,11 @@ class _Reader:
             if spec.otherwise is not None:
                 raise self.fail(f"{spec.key}.otherwise", "only for properties with a list of codes (enum)")
             return
-        for source, target in (
-            *spec.translate,
-            ("otherwise", spec.otherwise or ""),
-            ("value", spec.constant or ""),
-        ):
-            if target and code(target) not in {code(v) for v in prop.values}:
-                raise self.fail(
-                    spec.key, f"{target!r} (for {source!r}) is not one of {', '.join(prop.values)}"
-                )
+        allowed, codes = ", ".join(prop.values), {code(v) for v in prop.values}
+        targets = (*spec.translate, ("otherwise", spec.otherwise or ""), ("value", spec.constant or ""))
+        for source, target in targets:
+            if target and code(target) not in codes:
+                raise self.fail(spec.key, f"{target!r} (for {source!r}) is not one of {allowed}")
 
     def properties(self, key: str, owner: str, data: Any, entity: bool) -> tuple[ValueSpec, ...]:
         specs: list[ValueSpec] = []
@@ -233,7 +228,7 @@ class _Reader:
             specs.append(self.value(where, declared[name], value))
         return tuple(specs)
 
-    def entity(self, key: str, name: str, data: dict[str, Any], parts: dict[str, int]) -> EntitySpec:
+    def entity(self, key: str, name: str, data: Any, parts: dict[str, int]) -> EntitySpec:
         data = self.keys(key, data, _ENTITY)
         label = self.text(f"{key}.label", data.get("label"))
         if not self.onto.is_label(label) or self.onto.entity(label).abstract or label == "SourceRecord":
@@ -334,11 +329,9 @@ class _Reader:
             if isinstance(spec, dict) and "ref" in spec:
                 refs.append(self.ref(key, name, spec))
             else:
-                entities.append(self.entity(key, name, self.keys(key, spec, _ENTITY), parts))
-        files = data.get("file")
+                entities.append(self.entity(key, name, spec, parts))
         mapping = Mapping(
-            self.path, system, str(data.get("description") or ""),
-            self.columns("file", files) if files is not None else (),
+            self.path, system, self.columns("file", data["file"]) if "file" in data else (),
             self.columns("record_id", data.get("record_id")), str(data.get("record_prefix") or ""),
             tuple(entities), tuple(refs), (),
         )  # fmt: skip

@@ -91,7 +91,7 @@ class _Reader:
                 f"{table.path}: the header lacks the column(s) {', '.join(missing)}",
                 hint=f"the header read was: {', '.join(table.header)}; is this a data.police.uk file?",
             )
-        self.seen: dict[str, int] = {}
+        self.seen: dict[str, int] = {}  # content hashes so far: the one thing that grows with the file
 
     def get(self, row: TableRow, name: str) -> str:
         return cell(row, self.index.get(name))

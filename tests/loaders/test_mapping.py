@@ -8,7 +8,7 @@ import pytest
 
 from polegraph.loaders.base import LoaderOptions, get_loader
 from polegraph.loaders.check import bundle_problems
-from polegraph.loaders.mapping import read_with_mapping
+from polegraph.loaders.mapping import mapping_plan, read_with_mapping
 from polegraph.loaders.mapping_spec import MappingError, read_mapping
 from polegraph.loaders.records import Bundle, LoadContext, Node, Quarantined
 
@@ -226,3 +226,11 @@ def test_an_empty_file_loads_nothing(tmp_path: Path) -> None:
     assert read_all(FIXTURES / "occurrences.yaml", empty) == ([], [])
     empty.write_bytes(b"\r\n\r\n")
     assert read_all(FIXTURES / "occurrences.yaml", empty) == ([], [])
+
+
+def test_a_plan_loads_the_files_a_mapping_refers_to_first() -> None:
+    plan = [(csv.name, mapping.name) for csv, mapping in mapping_plan(FIXTURES, FIXTURES)]
+    # nominals.csv sorts first by name, but refers to occurrences.csv: it must wait for it.
+    assert plan == [("occurrences.csv", "occurrences.yaml"), ("nominals.csv", "nominals.yaml")]
+    ids = FIXTURES / "ids"
+    assert [csv.name for csv, _ in mapping_plan(ids, ids)] == ["people.csv", "phones.csv", "person_phone.csv"]
