@@ -149,6 +149,10 @@ def load_cmd(
     ] = None,
     mapping: Annotated[Path | None, typer.Option(help="YAML mapping (format `mapping`)")] = None,
     cell_sites: Annotated[Path | None, typer.Option(help="cell-site list (format `cdr`)")] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option("--option", help="format-specific KEY=VALUE, repeatable (e.g. timezone=Europe/London)"),
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="records per transaction")] = 2000,
 ) -> None:
     """Load a file into the graph and the index: journalled, resumable, bad rows quarantined."""
@@ -161,6 +165,12 @@ def load_cmd(
         raise _fail(PolegraphError(f"unknown classification {classification!r}"))
     if handling_code not in (None, "P", "C"):
         raise _fail(PolegraphError(f"handling code must be P or C, not {handling_code!r}"))
+    extra: dict[str, str] = {}
+    for item in option or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise _fail(PolegraphError(f"--option takes KEY=VALUE, not {item!r}"))
+        extra[key.strip()] = value.strip()
     settings = get_settings()
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} records"),
                TimeElapsedColumn())  # fmt: skip
@@ -171,7 +181,8 @@ def load_cmd(
                 settings, driver, es, fmt, path, force=force, system=system,
                 classification=classification, caveat=caveat, handling_code=handling_code,
                 handling_conditions=handling_conditions,
-                options=LoaderOptions(mapping=mapping, cell_sites=cell_sites), batch_size=batch_size,
+                options=LoaderOptions(mapping=mapping, cell_sites=cell_sites, extra=extra),
+                batch_size=batch_size,
                 progress=lambda n: bar.advance(task, n),
             )  # fmt: skip
     except PolegraphError as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,6 +134,34 @@ class _Run:
         _checkpoint(self.driver, self.db, self.ctx.load_id, {**self.counts, "status": "running"})
 
 
+def _consume(
+    items: Iterator[Bundle | Quarantined],
+    run: _Run,
+    resume_from: int,
+    batch_size: int,
+    quarantine_file: Path,
+    progress: Callable[[int], None] | None,
+    stop_after_batches: int | None,
+) -> None:
+    """Feed the loader's output into batches, skipping what an interrupted run already wrote."""
+    for seen, item in enumerate(items, start=1):
+        if seen <= resume_from:
+            continue
+        if isinstance(item, Quarantined):
+            run.quarantined.append(item)
+        else:
+            problems = bundle_problems(item)
+            if problems:
+                raise LoaderBug(f"the {run.ctx.source_file} loader produced an invalid record: {problems[0]}")
+            run.bundles.append(item)
+        if len(run.bundles) + len(run.quarantined) >= batch_size:
+            run.flush(quarantine_file)
+            if progress:
+                progress(batch_size)
+            if stop_after_batches is not None and run.counts["batches"] >= stop_after_batches:
+                raise LoadInterrupted(f"load {run.ctx.load_id} stopped after {stop_after_batches} batch(es)")
+
+
 def load_file(
     settings: Settings,
     driver: Driver,
@@ -165,6 +193,7 @@ def load_file(
         "handling_code": handling_code, "handling_conditions": handling_conditions,
         "mapping": file_digest(options.mapping) if options.mapping else None,
         "cell_sites": file_digest(options.cell_sites) if options.cell_sites else None,
+        "extra": dict(sorted(options.extra.items())),
     }  # fmt: skip
     digest = file_digest(path) if path.is_file() else hashlib.sha256(str(path).encode()).hexdigest()
     load_id = load_id_for(fmt, labels_key, digest)
@@ -196,24 +225,16 @@ def load_file(
             "status": "running", "format": fmt, "path": str(path), "file_sha256": digest,
             "force": force, "system": system, "classification": classification, **run.counts,
         })  # fmt: skip
-    seen = 0
-    for item in spec.read(path, ctx, options):
-        seen += 1
-        if seen <= resume_from:
-            continue
-        if isinstance(item, Quarantined):
-            run.quarantined.append(item)
-        else:
-            problems = bundle_problems(item)
-            if problems:
-                raise LoaderBug(f"the {fmt} loader produced an invalid record: {problems[0]}")
-            run.bundles.append(item)
-        if len(run.bundles) + len(run.quarantined) >= batch_size:
-            run.flush(quarantine_file)
-            if progress:
-                progress(batch_size)
-            if stop_after_batches is not None and run.counts["batches"] >= stop_after_batches:
-                raise LoadInterrupted(f"load {load_id} stopped after {stop_after_batches} batch(es)")
+    try:
+        _consume(spec.read(path, ctx, options), run, resume_from, batch_size, quarantine_file, progress,
+                 stop_after_batches)  # fmt: skip
+    except LoadInterrupted:
+        raise
+    except PolegraphError as exc:
+        # A file that breaks part-way (a truncated ZIP, XML cut short) fails the load; what was
+        # checkpointed stays, and running the command again resumes there.
+        _checkpoint(driver, db, load_id, {**run.counts, "status": "failed", "error": str(exc)[:2000]})
+        raise
     pending = len(run.bundles) + len(run.quarantined)
     if pending or not run.counts["batches"]:
         run.flush(quarantine_file)

@@ -12,6 +12,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from neo4j import Driver, ManagedTransaction
@@ -46,6 +47,34 @@ def _labels_clause(label: str) -> str:
 
 # Set from the load and the source record, or accumulated separately below.
 _PROVENANCE = frozenset({"source_keys", "load_ids"})
+
+
+@functools.cache
+def _datetime_properties(owner: str) -> frozenset[str]:
+    """Properties of an entity or relationship type declared ``datetime`` in the ontology."""
+    onto = load_ontology()
+    spec = onto.entity(owner) if onto.is_label(owner) else onto.relationship(owner)
+    return frozenset(p.name for p in spec.properties.values() if p.type == "datetime")
+
+
+def _stored(owner: str, props: dict[str, Any]) -> dict[str, Any]:
+    """Loader values as stored: None dropped, ``datetime`` properties as Neo4j DateTime values.
+
+    Loaders may give ISO 8601 text or aware datetime objects; one stored type keeps range queries
+    and ordering right across sources.
+    """
+    stamps = _datetime_properties(owner)
+    out: dict[str, Any] = {}
+    for key, value in props.items():
+        if value is None:
+            continue
+        if key in stamps and isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError as exc:
+                raise SchemaError(f"{owner}.{key}: {value!r} is not an ISO 8601 date-time") from exc
+        out[key] = value
+    return out
 
 
 @functools.cache
@@ -123,11 +152,12 @@ def _prepare(bundles: Sequence[Bundle], ctx: LoadContext) -> tuple[list[dict[str
         common = {"labels": labels, "source_key": src.key, "load_id": ctx.load_id}
         for node in bundle.nodes:
             lists = set(_list_properties(node.label))
-            props = {k: v for k, v in node.props.items() if v is not None and k not in lists}
-            accumulated = {k: v for k, v in node.props.items() if v is not None and k in lists}
+            stored = _stored(node.label, node.props)
+            props = {k: v for k, v in stored.items() if k not in lists}
+            accumulated = {k: v for k, v in stored.items() if k in lists}
             nodes[node.label].append({"uid": node.uid, "props": props, "lists": accumulated, **common})
         for edge in bundle.edges:
-            props = {k: v for k, v in edge.props.items() if v is not None}
+            props = _stored(edge.type, edge.props)
             row = {"start": edge.start_uid, "end": edge.end_uid, "key": edge.key, "props": props, **common}
             edges[(edge.type, edge.start_label, edge.end_label)].append(row)
     return sources, {"nodes": dict(nodes), "edges": dict(edges)}

@@ -61,7 +61,8 @@ def _lines(path: Path) -> Iterator[tuple[str, bool]]:
 
 def sniff_binary(path: Path, what: str) -> None:
     """Refuse a ZIP, UFDR or other binary where text was expected, before reading it."""
-    head = path.read_bytes()[:4096] if path.stat().st_size else b""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
     if head.startswith(b"PK\x03\x04"):
         raise FormatError(f"{path} is a ZIP archive (a UFDR?), not {what}", hint="choose the right format")
     if b"\x00" in head:

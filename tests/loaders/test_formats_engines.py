@@ -167,12 +167,12 @@ def test_anpr_reads_meet_the_crime_vehicle_at_a_camera_site(engines: Engines) ->
         engines,
         "MATCH (:Crime {reference: '13/2024/000101'})<-[:INVOLVED_IN {role: 'USED'}]-(v:Vehicle)"
         "-[:INVOLVED_IN {role: 'READ'}]->(r:AnprRead)-[:READ_AT]->(site:Place) "
-        "RETURN v.vrm AS vrm, r.occurred_from AS at, site.place_type AS type, site.site_id AS site",
+        "RETURN v.vrm AS vrm, toString(r.occurred_from) AS at, site.place_type AS type, site.site_id AS site",
     )
     assert found == [
         {
             "vrm": "AB12CDE",
-            "at": "2024-03-02T21:47:13+00:00",
+            "at": "2024-03-02T21:47:13Z",
             "type": "CAMERA_SITE",
             "site": "LS-HAREHILLS-01",
         }
