@@ -193,6 +193,11 @@ def load_cmd(
         f"{summary.nodes:,}", f"{summary.edges:,}", f"{summary.seconds:.1f}", summary.load_id,
     )  # fmt: skip
     console.print(table)
+    if summary.edges_dropped:
+        console.print(
+            f"[yellow]{summary.edges_dropped:,} relationships not written:[/] a node they join is not in "
+            "the graph (load the file that creates it first, then this one again)"
+        )
     if summary.resumed:
         console.print("resumed an interrupted load from its last checkpoint")
     if summary.quarantine_file:

@@ -52,6 +52,7 @@ class LoadSummary:
     skipped: int
     nodes: int
     edges: int
+    edges_dropped: int
     batches: int
     seconds: float
     quarantine_file: Path | None
@@ -103,7 +104,15 @@ class _Run:
         self.db = settings.neo4j_database
         self.bundles: list[Bundle] = []
         self.quarantined: list[Quarantined] = []
-        self.counts = {"records_done": 0, "loaded": 0, "quarantined": 0, "nodes": 0, "edges": 0, "batches": 0}
+        self.counts = {
+            "records_done": 0,
+            "loaded": 0,
+            "quarantined": 0,
+            "nodes": 0,
+            "edges": 0,
+            "edges_dropped": 0,
+            "batches": 0,
+        }
 
     def flush(self, quarantine_file: Path) -> None:
         if self.bundles:
@@ -114,6 +123,7 @@ class _Run:
             )  # fmt: skip
             self.counts["nodes"] += result.nodes
             self.counts["edges"] += result.edges
+            self.counts["edges_dropped"] += result.edges_dropped
         if self.quarantined:
             quarantine_file.parent.mkdir(parents=True, exist_ok=True)
             with quarantine_file.open("a", encoding="utf-8") as out:
@@ -208,7 +218,7 @@ def load_file(
         done = int(journal["records_done"])
         return LoadSummary(
             load_id, fmt, str(path), read=done, loaded=0, quarantined=0, skipped=done, nodes=0, edges=0,
-            batches=0, seconds=time.monotonic() - started,
+            edges_dropped=0, batches=0, seconds=time.monotonic() - started,
             quarantine_file=quarantine_file if quarantine_file.exists() else None,
             resumed=False, already_loaded=True,
         )  # fmt: skip
@@ -246,7 +256,7 @@ def load_file(
     return LoadSummary(
         load_id, fmt, str(path), read=c["records_done"],
         loaded=c["loaded"], quarantined=c["quarantined"], skipped=0, nodes=c["nodes"], edges=c["edges"],
-        batches=c["batches"], seconds=time.monotonic() - started,
+        edges_dropped=c["edges_dropped"], batches=c["batches"], seconds=time.monotonic() - started,
         quarantine_file=quarantine_file if c["quarantined"] else None,
         resumed=resume_from > 0, already_loaded=False,
     )  # fmt: skip

@@ -34,6 +34,9 @@ def _append(prop: str, value: str) -> str:
 class WriteResult:
     nodes: int
     edges: int
+    # Edges whose start or end node is in neither this batch nor the graph (a file loaded before
+    # the file that creates its nodes): counted, so a load can say so instead of losing them quietly.
+    edges_dropped: int
     # The properties of every node written, as stored after the merge, by label.
     nodes_by_label: dict[str, list[dict[str, Any]]]
 
@@ -119,7 +122,8 @@ def _edge_query(rel: str, start: str, end: str) -> str:
         f"UNWIND $rows AS r MATCH (a:`{start}` {{uid: r.start}}) MATCH (b:`{end}` {{uid: r.end}}) "
         f"MERGE (a)-[e:`{rel}` {{uid: r.key}}]->(b) SET e += r.labels, e += r.props, "
         f"e.source_keys = {_append('e.source_keys', 'r.source_key')}, "
-        f"e.load_ids = {_append('e.load_ids', 'r.load_id')}"
+        f"e.load_ids = {_append('e.load_ids', 'r.load_id')} "
+        "RETURN count(e) AS written"
     )
 
 
@@ -181,14 +185,18 @@ def write_bundles(driver: Driver, database: str, bundles: Sequence[Bundle], ctx:
         written = {"SourceRecord": last_by_uid(tx.run(_SOURCE_QUERY, rows=sources))}
         for label, rows in node_rows.items():
             written[label] = last_by_uid(tx.run(node_queries[label], rows=rows))
+        dropped = 0
         for key, rows in edge_rows.items():
-            tx.run(edge_queries[key], rows=rows).consume()
+            dropped += len(rows) - int(tx.run(edge_queries[key], rows=rows).single(strict=True)["written"])
+        written["_dropped"] = [{"n": dropped}]
         return written
 
     with driver.session(database=database) as session:
         written = session.execute_write(work)
+    dropped = int(written.pop("_dropped")[0]["n"])
     return WriteResult(
         nodes=sum(len(r) for r in node_rows.values()),
-        edges=sum(len(r) for r in edge_rows.values()),
+        edges=sum(len(r) for r in edge_rows.values()) - dropped,
+        edges_dropped=dropped,
         nodes_by_label=written,
     )

@@ -157,3 +157,20 @@ def test_a_loader_bug_stops_the_load_with_the_record_named(engines: Engines, tmp
     with pytest.raises(LoaderBug, match="shoe_size"):
         load_file(engines.settings, engines.driver, engines.es, "test-broken", path, force="GMP")
     assert _count(engines, "MATCH (p:Person) RETURN count(p)") == 0
+
+
+def test_edges_to_nodes_not_in_the_graph_are_counted_not_lost_quietly(
+    engines: Engines, tmp_path: Path
+) -> None:
+    def dangling(path: Path, ctx: LoadContext, options: LoaderOptions) -> Iterator[Bundle | Quarantined]:
+        source = SourceRecord(ctx.system, ctx.force, "D1", 2, {"ref": "D1"})
+        person = Node("Person", source_uid("Person", source), {"full_name": "Sam Dangle"})
+        edge = Edge("HAS_PHONE", "Person", person.uid, "Phone", "phone:+447911000999")
+        yield Bundle(source, (person,), (edge,))
+
+    if "test-dangling" not in LOADERS:
+        register("test-dangling", "an edge to a node no file created (tests)", "DANGLE")(dangling)
+    path = _write(tmp_path, ["D1,x,y"], "dangling.csv")
+    summary = load_file(engines.settings, engines.driver, engines.es, "test-dangling", path, force="GMP")
+    assert (summary.loaded, summary.edges, summary.edges_dropped) == (1, 0, 1)
+    assert _count(engines, "MATCH ()-[r:HAS_PHONE]->() RETURN count(r)") == 0
