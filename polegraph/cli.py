@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
     from neo4j import Driver
 
+    from polegraph.ingest import LoadSummary
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -187,12 +189,21 @@ def load_cmd(
             )  # fmt: skip
     except PolegraphError as exc:
         raise _fail(exc) from exc
-    table = Table("read", "loaded", "quarantined", "already loaded", "nodes", "edges", "seconds", "load id")
-    table.add_row(
-        f"{summary.read:,}", f"{summary.loaded:,}", f"{summary.quarantined:,}", f"{summary.skipped:,}",
-        f"{summary.nodes:,}", f"{summary.edges:,}", f"{summary.seconds:.1f}", summary.load_id,
-    )  # fmt: skip
-    console.print(table)
+    console.print(_summary_table([summary]))
+    _summary_notes(summary)
+
+
+def _summary_table(summaries: list[LoadSummary]) -> Table:
+    table = Table("file", "format", "read", "loaded", "quarantined", "already loaded", "nodes", "edges", "s")
+    for s in summaries:
+        table.add_row(
+            Path(s.path).name, s.format, f"{s.read:,}", f"{s.loaded:,}", f"{s.quarantined:,}",
+            f"{s.skipped:,}", f"{s.nodes:,}", f"{s.edges:,}", f"{s.seconds:.1f}",
+        )  # fmt: skip
+    return table
+
+
+def _summary_notes(summary: LoadSummary) -> None:
     if summary.edges_dropped:
         console.print(
             f"[yellow]{summary.edges_dropped:,} relationships not written:[/] a node they join is not in "
@@ -202,6 +213,36 @@ def load_cmd(
         console.print("resumed an interrupted load from its last checkpoint")
     if summary.quarantine_file:
         console.print(f"[yellow]quarantined records:[/] {summary.quarantine_file}")
+
+
+@app.command("load-plan")
+def load_plan_cmd(
+    location: Annotated[Path, typer.Argument(help="a manifest.json, or the folder that holds one")],
+    batch_size: Annotated[int, typer.Option(help="records per transaction")] = 2000,
+) -> None:
+    """Load every file a manifest lists, in order (formats, forces and labels from the manifest)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from polegraph.loadplan import load_plan, read_plan
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} records"),
+               TimeElapsedColumn())  # fmt: skip
+    try:
+        plan = read_plan(location)
+        with _engines() as (driver, es), Progress(*columns, console=err_console, transient=True) as bar:
+            task = bar.add_task("loading", total=None)
+            summaries = load_plan(
+                get_settings(), driver, es, plan, batch_size=batch_size,
+                on_file=lambda f: bar.update(task, description=f"{f.path.name} ({f.format}, {f.force})"),
+                progress=lambda n: bar.advance(task, n),
+            )  # fmt: skip
+    except PolegraphError as exc:
+        raise _fail(exc) from exc
+    console.print(_summary_table(summaries))
+    for summary in summaries:
+        _summary_notes(summary)
+    total = sum(s.read for s in summaries)
+    console.print(f"{len(summaries)} files, {total:,} records read")
 
 
 @app.command("formats")
