@@ -1,0 +1,115 @@
+"""The access policy against the real engines: what each principal sees, in Cypher and in ES (kNN too)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from polegraph.errors import PolegraphError
+from polegraph.security.policy import (
+    AccessDenied,
+    Principal,
+    cypher_predicate,
+    es_filter,
+    es_restricted_filter,
+)
+from tests.conftest import Engines
+
+# (uid, force, classification, handling_code)
+RECORDS = [
+    ("gmp-official", "GMP", "OFFICIAL", "P"),
+    ("gmp-sensitive", "GMP", "OFFICIAL-SENSITIVE", "P"),
+    ("gmp-secret", "GMP", "SECRET", "P"),
+    ("gmp-conditions", "GMP", "OFFICIAL", "C"),
+    ("wyp-official", "WYP", "OFFICIAL", "P"),
+    ("wyp-conditions", "WYP", "OFFICIAL", "C"),
+    ("lan-official", "LAN", "OFFICIAL", None),
+    ("gmp-unlabelled", "GMP", None, None),
+]
+
+GMP_ANALYST = Principal("a.analyst", "GMP", frozenset({"WYP"}), "OFFICIAL-SENSITIVE", frozenset({"analyst"}))
+WYP_OFFICER = Principal("w.officer", "WYP", frozenset(), "OFFICIAL", frozenset({"investigator"}))
+GMP_SECRET = Principal("s.officer", "GMP", frozenset(), "SECRET", frozenset({"intelligence_unit"}))
+
+EXPECTED = {
+    GMP_ANALYST: {"gmp-official", "gmp-sensitive", "gmp-conditions", "wyp-official", "gmp-unlabelled"},
+    WYP_OFFICER: {"wyp-official", "wyp-conditions"},
+    GMP_SECRET: {"gmp-official", "gmp-sensitive", "gmp-secret", "gmp-conditions", "gmp-unlabelled"},
+}
+
+
+def _seed(engines: Engines) -> str:
+    index = f"{engines.settings.index_prefix}-policy"
+    engines.es.indices.create(
+        index=index,
+        mappings={"properties": {
+            "uid": {"type": "keyword"}, "force": {"type": "keyword"}, "classification": {"type": "keyword"},
+            "handling_code": {"type": "keyword"}, "text": {"type": "text"},
+            "embedding": {"type": "dense_vector", "dims": 3, "index": True, "similarity": "cosine"},
+        }},
+    )  # fmt: skip
+    for uid, force, cls, code in RECORDS:
+        doc = {"uid": uid, "force": force, "text": "girl taken to a hotel", "embedding": [1.0, 0.1, 0.0]}
+        props = {"uid": uid, "force": force}
+        for key, value in (("classification", cls), ("handling_code", code)):
+            if value is not None:
+                doc[key] = value
+                props[key] = value
+        engines.es.index(index=index, id=uid, document=doc)
+        engines.driver.execute_query("CREATE (n:PolicyProbe) SET n = $props", props=props)
+    engines.es.indices.refresh(index=index)
+    return index
+
+
+@pytest.mark.parametrize("principal", list(EXPECTED), ids=lambda p: p.user)
+def test_each_principal_sees_exactly_what_the_policy_allows(engines: Engines, principal: Principal) -> None:
+    index = _seed(engines)
+    predicate, params = cypher_predicate(principal, "n")
+    records, _, _ = engines.driver.execute_query(
+        f"MATCH (n:PolicyProbe) WHERE {predicate} RETURN n.uid AS uid", params
+    )
+    assert {r["uid"] for r in records} == EXPECTED[principal]
+    query = {"bool": {"must": {"match": {"text": "hotel"}}, "filter": es_filter(principal)}}
+    text = engines.es.search(index=index, query=query, size=50)
+    assert {h["_source"]["uid"] for h in text["hits"]["hits"]} == EXPECTED[principal]
+    knn = engines.es.search(
+        index=index, size=50,
+        knn={"field": "embedding", "query_vector": [1.0, 0.0, 0.0], "k": 50, "num_candidates": 100,
+             "filter": es_filter(principal)},
+    )  # fmt: skip
+    assert {h["_source"]["uid"] for h in knn["hits"]["hits"]} == EXPECTED[principal]
+
+
+def test_restricted_hits_count_only_what_clearance_covers(engines: Engines) -> None:
+    index = _seed(engines)
+    restricted = es_restricted_filter(WYP_OFFICER)
+    assert restricted is not None
+    result = engines.es.search(
+        index=index, size=0, query=restricted, aggs={"by_force": {"terms": {"field": "force"}}}
+    )
+    counts = {b["key"]: b["doc_count"] for b in result["aggregations"]["by_force"]["buckets"]}
+    # GMP: official + conditions (not the sensitive, secret or unlabelled ones); LAN: official.
+    assert counts == {"GMP": 2, "LAN": 1}
+    quiet = Principal("q", "WYP", restricted_hits=False)
+    assert es_restricted_filter(quiet) is None
+
+
+def test_no_principal_is_built_from_bad_claims() -> None:
+    with pytest.raises(PolegraphError, match="clearance"):
+        Principal("x", "GMP", clearance="COSMIC")
+    with pytest.raises(PolegraphError, match="role"):
+        Principal("x", "GMP", roles=frozenset({"god"}))
+    with pytest.raises(PolegraphError, match="user and a home force"):
+        Principal("", "GMP")
+    with pytest.raises(AccessDenied):
+        WYP_OFFICER.require("auditor")
+    for var in ("n) DETACH DELETE (m", "n`", "1n", ""):
+        with pytest.raises(PolegraphError, match="not a Cypher variable"):
+            cypher_predicate(WYP_OFFICER, var)
+
+
+def test_the_home_force_is_always_readable() -> None:
+    principal = Principal("h", "MPS", frozenset({"GMP"}))
+    assert principal.readable_forces == {"MPS", "GMP"}
+    assert list(itertools.islice(principal.classifications, 1)) == ["OFFICIAL"]
