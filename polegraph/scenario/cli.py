@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from polegraph.errors import PolegraphError
 from polegraph.scenario.forces import FORCES
@@ -55,7 +55,8 @@ def generate_cmd(
         err_console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=1) from exc
     seconds = time.monotonic() - started
-    table = Table("file", "format", "force", "records", "to quarantine", title=f"scenario in {out}")
+    table = Table(Column("file", overflow="fold"), "format", "force", "records", "to quarantine",
+                  title=f"scenario in {out}")  # fmt: skip
     for entry in manifest.files:
         table.add_row(
             entry.path, entry.format, entry.force, f"{entry.records:,}", str(entry.expected_quarantined)

@@ -25,10 +25,10 @@ from polegraph.scenario.files_custody import CustodyExport, MissingExport
 from polegraph.scenario.files_intel import LAYOUTS as INTEL_LAYOUTS
 from polegraph.scenario.files_intel import IntelExport
 from polegraph.scenario.files_ufdr import UfdrExport
-from polegraph.scenario.forces import Force, camera_sites, cell_sites, select_forces
+from polegraph.scenario.forces import camera_sites, cell_sites, select_forces
 from polegraph.scenario.identifiers import Identifiers
 from polegraph.scenario.manifest import LOAD_SCRIPT, MANIFEST, FileEntry, ScenarioManifest
-from polegraph.scenario.network import build_network
+from polegraph.scenario.network import Network, build_network
 from polegraph.scenario.network_comms import call_data, extractions
 from polegraph.scenario.network_events import NetworkRecords, network_records
 from polegraph.scenario.network_intel import planted_intel
@@ -207,7 +207,7 @@ def _force_files(run: _Run, pop: Population, net: NetworkRecords, force_index: i
     run.done(street.csv.relpath, "police-uk-street", code, "POLICE_UK", street.close())
 
 
-def _comms_files(run: _Run, pop: Population, forces: tuple[Force, ...], network: Any) -> None:
+def _comms_files(run: _Run, pop: Population, network: Network) -> None:
     """Call data on two network phones (with cell-site lists) and the two seized handsets."""
     f0, f1 = network.forces[0], network.forces[1]
     home = [s for s in cell_sites(run.seed, f0) if s.town == network.towns[0].name]
@@ -255,7 +255,7 @@ def generate(
     run = _Run(out_dir, seed, ledger, total, progress)
     for force_index in range(len(chosen)):
         _force_files(run, pop, records, force_index)
-    _comms_files(run, pop, chosen, net)
+    _comms_files(run, pop, net)
     ledger.close()
     rng = stream(seed, "queries")
     truth = ground_truth(

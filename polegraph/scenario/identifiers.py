@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from polegraph.scenario.rand import Permutation, digits_in_base, stream
+from polegraph.scenario.rand import Permutation, Weighted, digits_in_base, fractions
 from polegraph.types.pnc import check_letter
 
 NETWORK_HOLDERS = 100
@@ -81,6 +81,8 @@ VEHICLES = (
     ("Vauxhall", "Vivaro", 1),
 )
 COLOURS = (("Silver", 5), ("Black", 5), ("White", 4), ("Grey", 4), ("Blue", 3), ("Red", 2), ("Green", 1))
+_MODELS = Weighted([((make, model), weight) for make, model, weight in VEHICLES])
+_COLOURS = Weighted(COLOURS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +127,9 @@ class Identifiers:
         """The vehicle of holder number ``holder``."""
         first, second, age, *last = digits_in_base(self._vrm(holder), _VRM_BASES)
         vrm = _VRM_FIRST[first] + _VRM_SECOND[second] + _VRM_AGES[age] + "".join(_VRM_LAST[x] for x in last)
-        rng = stream(self.seed, "vehicle", holder)
-        make, model = _pick3(rng, VEHICLES)
-        colour = _pick2(rng, COLOURS)
-        return Vehicle(vrm, make, model, colour)
+        kind, paint, _, _ = fractions(self.seed, "vehicle", holder)
+        make, model = _MODELS.at(kind)
+        return Vehicle(vrm, make, model, _COLOURS.at(paint))
 
     def imei(self, holder: int) -> str:
         """The IMEI (15 digits, Luhn check digit) of holder ``holder``'s handset."""
@@ -149,11 +150,11 @@ class Identifiers:
 
     def nino(self, holder: int) -> str:
         """A National Insurance number with an issued prefix."""
-        rng = stream(self.seed, "nino", holder)
-        prefix = rng.choice(_NINO_FIRST) + rng.choice(_NINO_SECOND)
+        first, second, suffix, _ = fractions(self.seed, "nino", holder)
+        prefix = _NINO_FIRST[int(first * len(_NINO_FIRST))] + _NINO_SECOND[int(second * len(_NINO_SECOND))]
         if prefix in ("GB", "BG", "KN", "NK", "NT", "TN", "ZZ"):
             prefix = "AB"
-        return f"{prefix}{self._nino(holder % 10**6):06d}{rng.choice('ABCD')}"
+        return f"{prefix}{self._nino(holder % 10**6):06d}{'ABCD'[int(suffix * 4)]}"
 
 
 def luhn_digit(body: str) -> str:
@@ -170,15 +171,6 @@ def _space(bases: tuple[int, ...]) -> int:
     for base in bases:
         size *= base
     return size
-
-
-def _pick2(rng: random.Random, options: tuple[tuple[str, int], ...]) -> str:
-    return rng.choices([o[0] for o in options], [o[1] for o in options])[0]
-
-
-def _pick3(rng: random.Random, options: tuple[tuple[str, str, int], ...]) -> tuple[str, str]:
-    make, model, _ = rng.choices(options, [o[2] for o in options])[0]
-    return make, model
 
 
 def postcode(district: str, rng: random.Random) -> str:

@@ -105,7 +105,8 @@ class ScenarioManifest:
             f"# Loads the synthetic scenario (seed {self.seed}, forces {' '.join(self.forces)}, "
             f"{self.people} people):",
             f"# {len(self.files)} files, {self.records} records. Written by `polegraph demo generate`.",
-            "# Set POLEGRAPH to the command to use (default: polegraph on PATH).",
+            "# Set POLEGRAPH to the command to use (default: polegraph on PATH). `polegraph load-plan` on",
+            "# this folder does the same from manifest.json.",
             "set -euo pipefail",
             'cd "$(dirname "${BASH_SOURCE[0]}")"',
             "POLEGRAPH=${POLEGRAPH:-polegraph}",

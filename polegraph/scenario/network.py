@@ -94,7 +94,8 @@ def build_network(seed: int, forces: tuple[Force, ...], ids: Identifiers) -> Net
     house_t2 = house(seed, f2, 10**8 + 2, town=t2)
     n_offenders, n_victims = rng.randint(6, 10), rng.randint(5, 8)
     names = rng.sample(STREET_NAMES, n_offenders)
-    homes = [(f0, None)] * (n_offenders - 3) + [(f0, flat), (f1, None), (f2, house_t2)]
+    # Two of them live at the flat the children are taken to; one in each of the other forces.
+    homes = [(f0, None)] * (n_offenders - 4) + [(f0, flat), (f0, flat), (f1, None), (f2, house_t2)]
     offenders: list[Human] = []
     for n in range(n_offenders):
         force, home = homes[n]

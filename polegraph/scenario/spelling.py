@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from polegraph.scenario.rand import weighted
 from polegraph.types.reference import data_lines
@@ -68,6 +68,7 @@ def _variant_members() -> dict[str, tuple[str, ...]]:
     return {k: tuple(dict.fromkeys(v)) for k, v in members.items()}
 
 
+@lru_cache(maxsize=4096)
 def variants_of(name: str) -> tuple[str, ...]:
     """Other spellings, nicknames and transliterations of ``name`` that the search must match."""
     return _variant_members().get(fold(name), ())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from polegraph.loadplan import read_plan
 from polegraph.scenario import ScenarioManifest
 from tests.scenario.conftest import FORCES, Scenario
 
@@ -50,6 +51,17 @@ def test_manifest_reads_back_and_names_each_file_with_its_digest(scenario: Scena
     for entry in again.files:
         assert (scenario.root / entry.path).is_file()
         assert len(entry.sha256) == 64
+
+
+def test_the_manifest_is_a_load_plan(scenario: Scenario) -> None:
+    plan = read_plan(scenario.root)
+    assert [p.path for p in plan] == [scenario.root / f.path for f in scenario.manifest.files]
+    for planned, entry in zip(plan, scenario.manifest.files, strict=True):
+        assert (planned.format, planned.force, planned.system) == (entry.format, entry.force, entry.system)
+        assert (planned.classification, planned.handling_code) == (entry.classification, entry.handling_code)
+        if entry.format == "cdr":
+            assert planned.options.cell_sites == scenario.root / entry.options["cell_sites"]
+            assert planned.options.cell_sites.is_file()
 
 
 def test_load_script_loads_every_file_in_manifest_order(scenario: Scenario) -> None:

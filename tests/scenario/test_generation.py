@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -28,6 +31,18 @@ def test_the_same_seed_writes_the_same_bytes(tmp_path: Path) -> None:
     other = generate(tmp_path / "c", forces=2, people=300, seed=6)
     assert _digests(tmp_path / "c") != _digests(tmp_path / "a")
     assert other.records != first.records or other.files != first.files
+
+
+def test_another_process_writes_the_same_bytes(tmp_path: Path) -> None:
+    # A fresh interpreter with another string-hash seed: no set or dict order may leak into a file.
+    generate(tmp_path / "here", forces=2, people=300, seed=5)
+    code = (
+        "import sys; from pathlib import Path; from polegraph.scenario import generate; "
+        "generate(Path(sys.argv[1]), forces=2, people=300, seed=5)"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "there")], check=True, env=env, timeout=120)
+    assert _digests(tmp_path / "here") == _digests(tmp_path / "there")
 
 
 def test_regenerating_into_a_scenario_folder_replaces_it(tmp_path: Path) -> None:
