@@ -19,8 +19,9 @@ from polegraph.scenario.nominal import Named
 from polegraph.scenario.population import Human, Population
 from polegraph.scenario.rand import chance, stream, weighted
 from polegraph.scenario.records import AnprRead, Episode, Grading, IntelReport
+from polegraph.scenario.written import phone_text, vrm_text
 
-# Each template is filled with a subject (s), their vehicle (v) and a town; {who} is the subject's name.
+# (text, who it needs): s a subject, v a subject with a vehicle, p one with a mobile, "" no one.
 INTEL_TEXTS = (
     ("{who} is believed to be dealing cannabis from {address}. Callers attend for short periods.", "s"),
     ("{who} is driving a {colour} {make} {model} {vrm} whilst disqualified.", "v"),
@@ -33,6 +34,7 @@ INTEL_TEXTS = (
     ("{who} is storing stolen power tools in a garage at the rear of {address}.", "s"),
     ("Taxi firm in {town} reports a regular fare who pays cash and asks for different addresses.", ""),
 )
+_ABOUT_NO_ONE = tuple(t for t in INTEL_TEXTS if not t[1])
 SOURCE_TYPES = (("Officer", 4), ("Public", 3), ("Partner agency", 1), ("CHIS", 1), ("Open source", 1))
 OFFICERS = ("PC {n}", "DC {n}", "PS {n}", "PCSO {n}")
 RISK_FACTORS = (
@@ -65,24 +67,26 @@ def intel_reports(pop: Population, force_index: int, count: int) -> Iterator[Int
     for _ in range(count):
         template, needs = rng.choice(INTEL_TEXTS)
         subject = pop.pick(rng, force_index)
-        for _ in range(5):  # a vehicle or phone report needs someone with one
+        for _ in range(5):  # a report about a vehicle or a phone needs someone with one
             if (needs != "v" or subject.vehicle) and (needs != "p" or subject.mobile):
                 break
             subject = pop.pick(rng, force_index)
+        vehicle, mobile = subject.vehicle, subject.mobile
+        if (needs == "v" and vehicle is None) or (needs == "p" and mobile is None):
+            template, needs = rng.choice(_ABOUT_NO_ONE)
         town = rng.choice(force.towns)
-        vehicle = subject.vehicle
         text = template.format(
             who=f"{subject.forenames[0]} {subject.surname.upper()}",
             address=subject.home.line(),
-            colour=vehicle.colour if vehicle else "silver",
-            make=vehicle.make if vehicle else "Ford",
-            model=vehicle.model if vehicle else "Focus",
-            vrm=vehicle.vrm if vehicle else "",
-            phone=subject.mobile or "",
+            colour=vehicle.colour if vehicle else "",
+            make=vehicle.make if vehicle else "",
+            model=vehicle.model if vehicle else "",
+            vrm=vrm_text(vehicle.vrm, rng).upper() if vehicle else "",
+            phone=phone_text(mobile, rng) if mobile else "",
             town=town.name,
             street=rng.choice(("Park Road", "Church Street")),
         )
-        named = needs and not (needs == "v" and not vehicle) and not (needs == "p" and not subject.mobile)
+        named = bool(needs)
         recorded = when(rng)
         yield IntelReport(
             recorded=recorded,
@@ -93,7 +97,7 @@ def intel_reports(pop: Population, force_index: int, count: int) -> Iterator[Int
             classification="OFFICIAL-SENSITIVE" if chance(rng, 0.7) else "OFFICIAL",
             text=text,
             subjects=(Named(subject, "SUBJECT"),) if named and chance(rng, 0.7) else (),
-            phones=(subject.mobile,) if needs == "p" and subject.mobile and chance(rng, 0.5) else (),
+            phones=(mobile,) if needs == "p" and mobile and chance(rng, 0.5) else (),
             vrms=(vehicle.vrm,) if needs == "v" and vehicle and chance(rng, 0.5) else (),
             location=subject.home if needs == "s" and chance(rng, 0.5) else None,
             about=(subject,) if named else (),

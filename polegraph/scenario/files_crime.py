@@ -1,5 +1,5 @@
 """Crime exports in three layouts: Niche (CSV, numbered nominals), Athena (CSV, role-named groups)
-and Connect (JSON lines, nested nominals with the force's own nominal ids).
+and Connect (JSON lines, nominals, vehicles and phones nested); the columns are in ``crime_layouts``.
 
 Each force uses one layout, so the loaders' column aliases and both of the crime loader's input
 forms are exercised. Planted bad records: an occurrence without a reference (CSV) and a line cut

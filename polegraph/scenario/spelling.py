@@ -138,6 +138,7 @@ def write_dob(dob: dt.date | None, rng: random.Random, *, care: float = 1.0) -> 
             ("default", 0.04 * p),
             ("year", 0.03 * p),
             ("missing", 0.1 * p),
+            ("invalid", 0.01 * p),
         ),
     )
     day, month = dob.day, dob.month
@@ -150,6 +151,10 @@ def write_dob(dob: dt.date | None, rng: random.Random, *, care: float = 1.0) -> 
         return str(dob.year), ("dob_year_only",)
     elif kind == "missing":
         return "", ("dob_missing",)
+    elif kind == "invalid":
+        # A day the month does not have (30/02, 31/04): a loader keeps the record, not the date.
+        short = rng.choice((2, 4, 6, 9, 11))
+        return f"{30 if short == 2 else 31}/{short:02d}/{dob.year}", ("dob_invalid",)
     return date_text(dob.year, month, day, rng), done
 
 

@@ -56,7 +56,7 @@ def test_records_are_distorted_the_way_real_ones_are(scenario: Scenario) -> None
             for kind in human["distortions"]:
                 kinds[kind] += 1
     for kind in ("forename_variant", "forename_typo", "surname_typo", "order_swapped", "dob_swapped",
-                 "dob_default_0101", "dob_missing", "dob_year_only"):  # fmt: skip
+                 "dob_default_0101", "dob_missing", "dob_year_only", "dob_invalid"):  # fmt: skip
         assert kinds[kind] > 0, kind
 
 
