@@ -12,9 +12,13 @@ help:  ## list the targets
 env:  ## create (once, cached outside the clone) the Python environment and link it as .venv
 	@scripts/bootstrap >/dev/null
 
-demo: env  ## install, start the engines, create the schema, serve the API (Ctrl-C stops it)
+DEMO_DIR ?= demo-data
+
+demo: env  ## install, start the engines, load the synthetic multi-force scenario, serve the API
 	$(PG) stack up
 	$(PG) init
+	$(PG) demo generate --out $(DEMO_DIR)
+	$(PG) load-plan $(DEMO_DIR)
 	$(PG) stack status
 	$(PG) serve
 

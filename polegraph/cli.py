@@ -38,6 +38,15 @@ stack_app = typer.Typer(
 app.add_typer(stack_app, name="stack")
 
 
+def _mount_demo() -> None:
+    from polegraph.scenario.cli import demo_app
+
+    app.add_typer(demo_app, name="demo", help="The synthetic multi-force scenario for demos and benchmarks.")
+
+
+_mount_demo()
+
+
 def _fail(exc: PolegraphError) -> typer.Exit:
     err_console.print(f"[bold red]error:[/] {exc.message}")
     if exc.hint:
