@@ -124,9 +124,16 @@ def entity_document(label: str, props: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(lat, int | float) and isinstance(lon, int | float):
             doc["location"] = {"lat": lat, "lon": lon}
     if entity.period:
-        start, end = (_iso(props.get(name)) for name in entity.period)
-        if start or end:
-            doc["period"] = {k: v for k, v in (("gte", start), ("lte", end or start)) if v}
+        ends = [props.get(name) for name in entity.period]
+        known = [v for v in ends if v is not None]
+        if known:
+            # Records do say a child was found before she was reported missing: the range is
+            # indexed in order (the graph keeps the two times as recorded).
+            try:
+                first, last = min(known), max(known)
+            except TypeError:  # a date-time beside a partial date: compare their ISO text
+                first, last = min(known, key=lambda v: str(_iso(v))), max(known, key=lambda v: str(_iso(v)))
+            doc["period"] = {"gte": _iso(first), "lte": _iso(last)}
     doc["updated_at"] = datetime.now(UTC).isoformat()
     return doc
 
