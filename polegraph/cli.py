@@ -212,7 +212,7 @@ def _summary_table(summaries: list[LoadSummary]) -> Table:
     return table
 
 
-def _summary_notes(summary: LoadSummary) -> None:
+def _summary_notes(summary: LoadSummary, *, quarantine: bool = True) -> None:
     if summary.edges_dropped:
         console.print(
             f"[yellow]{summary.edges_dropped:,} relationships not written:[/] a node they join is not in "
@@ -220,7 +220,7 @@ def _summary_notes(summary: LoadSummary) -> None:
         )
     if summary.resumed:
         console.print("resumed an interrupted load from its last checkpoint")
-    if summary.quarantine_file:
+    if quarantine and summary.quarantine_file:
         console.print(f"[yellow]quarantined records:[/] {summary.quarantine_file}")
 
 
@@ -249,9 +249,14 @@ def load_plan_cmd(
         raise _fail(exc) from exc
     console.print(_summary_table(summaries))
     for summary in summaries:
-        _summary_notes(summary)
+        _summary_notes(summary, quarantine=False)
     total = sum(s.read for s in summaries)
+    quarantined = [s for s in summaries if s.quarantine_file]
     console.print(f"{len(summaries)} files, {total:,} records read")
+    if quarantined:
+        folder = quarantined[0].quarantine_file.parent if quarantined[0].quarantine_file else ""
+        count = sum(s.quarantined for s in quarantined)
+        console.print(f"[yellow]{count:,} quarantined records[/] from {len(quarantined)} files, in {folder}")
 
 
 @app.command("formats")
