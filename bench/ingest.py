@@ -122,10 +122,12 @@ def generate(out: Path, records: int, forces: int, seed: int) -> dict[str, Any]:
     """Generate a scenario of about ``records`` source records (people scaled from a probe)."""
     from polegraph.scenario import generate as make
 
-    probe = out.parent / f"probe-{seed}"
+    # The network's records are a fixed amount: a probe of some size gives the per-person rate.
+    probe_people = 20_000
+    probe = out.parent / f"probe-{seed}-{forces}"
     if not (probe / "manifest.json").exists():
-        make(probe, forces=forces, people=500, seed=seed)
-    per_person = sum(e["records"] for e in manifest_entries(probe)) / 500
+        make(probe, forces=forces, people=probe_people, seed=seed)
+    per_person = sum(e["records"] for e in manifest_entries(probe)) / probe_people
     if not (out / "manifest.json").exists():
         started = time.perf_counter()
         make(out, forces=forces, people=max(50, int(records / per_person)), seed=seed)
