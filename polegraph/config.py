@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     embedding_device: str | None = None
     embedding_batch_size: int = 64
     embedding_dims: int = 384
+    # A MarianMT model directory (transformers save_pretrained); unset: no translation.
+    translation_model_dir: Path | None = None
 
     @field_validator("es_hosts", mode="before")
     @classmethod
