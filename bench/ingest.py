@@ -49,7 +49,7 @@ def empty(settings: Settings) -> None:
     driver, es = open_driver(settings), open_client(settings)
     try:
         with driver.session(database=settings.neo4j_database) as session:
-            session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()
+            session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 2000 ROWS").consume()
         apply_schema(driver, settings.neo4j_database, settings.embedding_dims)
         drop_indices(es, settings)
         for logical, body in es_indices(load_ontology(), settings.embedding_dims).items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from polegraph.schema import load_ontology
@@ -40,18 +40,26 @@ def _iso(value: Any) -> Any:
     return value.iso_format() if hasattr(value, "iso_format") else value
 
 
+@lru_cache(maxsize=65536)
+def _name_keys(name: str) -> dict[str, list[str]]:
+    # Names repeat across records (and a node is re-indexed whenever a record touches it).
+    return name_keys(name)
+
+
 @cache
 def _entity(label: str) -> EntityType:
     return load_ontology().entity(label)
 
 
 def _add(doc: dict[str, Any], field: str, values: Iterable[Any]) -> None:
-    vals = [v for v in values if v not in (None, "")]
-    if not vals:
+    # Order-keeping de-duplication in linear time: a busy camera site or postcode carries
+    # thousands of source keys, and this runs every time it is re-indexed.
+    merged = dict.fromkeys(_as_list(doc.get(field)))
+    merged.update(dict.fromkeys(v for v in values if v is not None and v != ""))
+    if not merged:
         return
-    current = _as_list(doc.get(field))
-    merged = current + [v for v in vals if v not in current]
-    doc[field] = merged if len(merged) > 1 else merged[0]
+    keys = list(merged)
+    doc[field] = keys if len(keys) > 1 else keys[0]
 
 
 def _date_forms(values: list[Any]) -> dict[str, list[Any]]:
@@ -94,7 +102,7 @@ def _feed(doc: dict[str, Any], spec: PropertySpec, values: list[Any]) -> None:
     if spec.type == "name":
         keys = doc.setdefault("name_keys", {})
         for value in values:
-            for kind, items in name_keys(str(value)).items():
+            for kind, items in _name_keys(str(value)).items():
                 if kind in _NAME_KEY_KINDS:
                     bucket = keys.setdefault(kind, [])
                     bucket.extend(i for i in items if i not in bucket)
