@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from polegraph.loaders.base import LoaderOptions, register
+from polegraph.loaders.csvio import CsvFile, CsvRow
 from polegraph.loaders.mapping_spec import (
     Condition,
     EntitySpec,
@@ -31,7 +32,6 @@ from polegraph.loaders.mapping_spec import (
     ValueSpec,
     read_mapping,
 )
-from polegraph.loaders.mapping_table import Table, TableRow, cell
 from polegraph.loaders.mapping_values import NAME_PARTS, Value, clean_value, code, geo_problem, name_parts
 from polegraph.loaders.records import (
     Bundle,
@@ -67,7 +67,7 @@ class _End:
 class _Rows:
     """One mapping bound to one open table: turns its rows into bundles."""
 
-    def __init__(self, mapping: Mapping, table: Table, ctx: LoadContext) -> None:
+    def __init__(self, mapping: Mapping, table: CsvFile, ctx: LoadContext) -> None:
         self.mapping, self.table, self.ctx = mapping, table, ctx
         self.system = mapping.system if ctx.system in ("", DEFAULT_SYSTEM) else ctx.system
         self.onto = load_ontology()
@@ -100,16 +100,16 @@ class _Rows:
         if when is not None:
             self._bind(when.key, (when.column,))
 
-    def get(self, row: TableRow, name: str) -> str:
-        return cell(row, self.columns[name])
+    def get(self, row: CsvRow, name: str) -> str:
+        return row.cell(self.columns[name])
 
-    def holds(self, when: Condition | None, row: TableRow) -> bool:
+    def holds(self, when: Condition | None, row: CsvRow) -> bool:
         if when is None:
             return True
         value = self.get(row, when.column)
         return bool(value) if when.equals is None else code(value) in when.equals
 
-    def raw(self, spec: ValueSpec, row: TableRow) -> str:
+    def raw(self, spec: ValueSpec, row: CsvRow) -> str:
         if spec.constant is not None:
             return spec.constant
         return spec.separator.join(v for v in (self.get(row, c) for c in spec.columns) if v)
@@ -123,7 +123,7 @@ class _Rows:
         problem = geo_problem(spec.prop.name, value.value, geo) if value.value is not None else None
         return Value(None, False, problem, text) if problem else value
 
-    def values(self, spec: ValueSpec, row: TableRow, geo: tuple[str, str] | None) -> tuple[Any, Value]:
+    def values(self, spec: ValueSpec, row: CsvRow, geo: tuple[str, str] | None) -> tuple[Any, Value]:
         """The value to store (a list for a multiple property) and the cleaning result behind it."""
         assert spec.prop is not None
         text = self.raw(spec, row)
@@ -139,7 +139,7 @@ class _Rows:
     def field(self, spec: ValueSpec) -> str | None:
         return "+".join(spec.columns) or None
 
-    def node(self, entity: EntitySpec, row: TableRow, source: SourceRecord) -> Node | None:
+    def node(self, entity: EntitySpec, row: CsvRow, source: SourceRecord) -> Node | None:
         """The entity's node for this row, None when the row does not make it; raises _Reject."""
         if not self.holds(entity.when, row):
             return None
@@ -179,7 +179,7 @@ class _Rows:
             return Node(entity.label, value_uid(entity.label, key), props)
         return Node(entity.label, source_uid(entity.label, source, entity.part), props)
 
-    def record_id(self, row: TableRow) -> str:
+    def record_id(self, row: CsvRow) -> str:
         values = [self.get(row, name) for name in self.mapping.record_id]
         empty = [name for name, value in zip(self.mapping.record_id, values, strict=True) if not value]
         if empty:
@@ -187,15 +187,15 @@ class _Rows:
         joined = ":".join(values)
         return f"{self.mapping.record_prefix}:{joined}" if self.mapping.record_prefix else joined
 
-    def source(self, row: TableRow) -> SourceRecord:
+    def source(self, row: CsvRow) -> SourceRecord:
         return SourceRecord(
             self.system, self.ctx.force, self.record_id(row), row.line, self.table.payload(row)
         )
 
-    def ref_key(self, ids: tuple[str, ...], row: TableRow) -> str:
+    def ref_key(self, ids: tuple[str, ...], row: CsvRow) -> str:
         return "\x1f".join(self.get(row, name) for name in ids)
 
-    def bundle(self, row: TableRow, index: dict[str, _IdIndex]) -> Bundle:
+    def bundle(self, row: CsvRow, index: dict[str, _IdIndex]) -> Bundle:
         source = self.source(row)
         ends: dict[str, _End] = {}
         nodes: list[Node] = []
@@ -268,7 +268,7 @@ class _IdIndex:
         self.db.execute("PRAGMA journal_mode = OFF")  # a throwaway index: no journal, no fsync
         self.db.execute("PRAGMA synchronous = OFF")
         self.db.execute("CREATE TABLE ids (id TEXT PRIMARY KEY, uid TEXT NOT NULL) WITHOUT ROWID")
-        with Table(self.file) as table:
+        with CsvFile(self.file) as table:
             rows = _Rows(target, table, ctx)
             batch: list[tuple[str, str]] = []
             for row in table:
@@ -299,7 +299,7 @@ def read_with_mapping(
 ) -> Iterator[Bundle | Quarantined]:
     """Stream the bundles (or quarantined rows) ``mapping`` makes of the CSV at ``path``."""
     with ExitStack() as stack:
-        table = stack.enter_context(Table(path, "a CSV export"))
+        table = stack.enter_context(CsvFile(path, "a CSV export"))
         if not table.header:
             return  # an empty file: nothing to load
         rows = _Rows(mapping, table, ctx)

@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from polegraph.loaders.base import LoaderOptions, register
-from polegraph.loaders.csvio import FormatError, header_key
-from polegraph.loaders.mapping_table import Table, TableRow, cell
+from polegraph.loaders.csvio import CsvFile, CsvRow, FormatError, header_key
 from polegraph.loaders.mapping_values import clean_value, parse_datetime
 from polegraph.loaders.records import (
     Bundle,
@@ -68,7 +67,7 @@ _SEARCH_TYPES = {
 }  # fmt: skip
 
 
-Convert = Callable[["_Reader", TableRow], Bundle]
+Convert = Callable[["_Reader", CsvRow], Bundle]
 
 
 class _Reject(Exception):
@@ -81,7 +80,7 @@ class _Reader:
     """One open data.police.uk file: its columns found by name, rows turned into bundles."""
 
     def __init__(
-        self, table: Table, ctx: LoadContext, columns: tuple[str, ...], required: tuple[str, ...]
+        self, table: CsvFile, ctx: LoadContext, columns: tuple[str, ...], required: tuple[str, ...]
     ) -> None:
         self.table, self.ctx, self.onto = table, ctx, load_ontology()
         self.index = {name: table.find(name) for name in columns}
@@ -93,17 +92,17 @@ class _Reader:
             )
         self.seen: dict[str, int] = {}  # content hashes so far: the one thing that grows with the file
 
-    def get(self, row: TableRow, name: str) -> str:
-        return cell(row, self.index.get(name))
+    def get(self, row: CsvRow, name: str) -> str:
+        return row.cell(self.index.get(name))
 
-    def content_id(self, row: TableRow) -> str:
+    def content_id(self, row: CsvRow) -> str:
         """A hash of the row's known columns (order and extra columns do not matter), numbered on repeats."""
         text = "\x1f".join(f"{header_key(name)}={self.get(row, name)}" for name in sorted(self.index))
         digest = hashlib.sha256(text.encode()).hexdigest()[:32]
         count = self.seen[digest] = self.seen.get(digest, 0) + 1
         return digest if count == 1 else f"{digest}-{count}"
 
-    def props(self, label: str, row: TableRow, columns: Mapping[str, str]) -> dict[str, Any]:
+    def props(self, label: str, row: CsvRow, columns: Mapping[str, str]) -> dict[str, Any]:
         """Cleaned values of ``columns``; a value that fails its type is left to the source record."""
         entity = self.onto.entity(label)
         props: dict[str, Any] = {}
@@ -115,7 +114,7 @@ class _Reader:
                 props[name] = result.value
         return props
 
-    def place(self, row: TableRow) -> dict[str, float] | None:
+    def place(self, row: CsvRow) -> dict[str, float] | None:
         """Latitude and longitude when both are usable numbers on the map, else None."""
         geo: dict[str, float] = {}
         place = self.onto.entity("Place")
@@ -158,7 +157,7 @@ def _month(raw: str) -> tuple[str, str]:
     return str(start.value), str(end.value)
 
 
-def _street_row(reader: _Reader, row: TableRow) -> Bundle:
+def _street_row(reader: _Reader, row: CsvRow) -> Bundle:
     crime_type = reader.get(row, "Crime type")
     if not crime_type:
         raise _Reject("Crime type", "the crime type is empty")
@@ -171,7 +170,7 @@ def _street_row(reader: _Reader, row: TableRow) -> Bundle:
     return reader.bundle(source, crime, reader.place(row), "SCENE")
 
 
-def _search_row(reader: _Reader, row: TableRow) -> Bundle:
+def _search_row(reader: _Reader, row: CsvRow) -> Bundle:
     raw_date = reader.get(row, "Date")
     when = parse_datetime(raw_date)
     if when.value is None:
@@ -193,7 +192,7 @@ def _read(
     convert: Convert,
     what: str,
 ) -> Iterator[Bundle | Quarantined]:
-    with Table(path, what) as table:
+    with CsvFile(path, what) as table:
         if table.header:  # an empty file has nothing to load
             yield from _Reader(table, ctx, columns, required).rows(convert)
 
