@@ -1,0 +1,99 @@
+"""Fixtures of the search tests: the real embedding model, and the corpus loaded once per session.
+
+The corpus is loaded into emptied engines (``tests.conftest.empty``, what the ``engines`` fixture
+does) through ``polegraph.ingest.load_file``; its narratives are embedded by ``polegraph embed``
+(``polegraph.nlp.embed.embed_pending``) with the real model, which writes the vectors to the graph
+and the index. The search tests only read, so they share it. The model is imported in a background
+thread from the moment the corpus is loaded, while the lexical tests run: importing torch and
+sentence-transformers is most of the suite's set-up time, and only the kNN tests wait for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch
+from neo4j import Driver
+
+from polegraph.config import Settings
+from polegraph.ingest import load_file
+from polegraph.nlp.cache import EmbeddingCache
+from polegraph.nlp.embed import SentenceEncoder, embed_pending, model_name
+from polegraph.nlp.model import load_embedding_model
+from polegraph.search.hybrid import Encoder
+from tests.conftest import Engines, empty
+from tests.search.corpus import write_files
+
+# Imports of the model under way. Hypothesis seeds torch's random generator whenever "torch" is in
+# sys.modules; doing so while another thread is half-way through `import torch` makes torch register
+# its kernels twice (a UserWarning, an error here). Tests that use hypothesis wait for these first.
+MODEL_IMPORTS: list[Future[Any]] = []
+
+
+def settle_model_import() -> None:
+    """Wait until no import of the model is under way (its outcome is the fixture's business)."""
+    wait(MODEL_IMPORTS)
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _model_imported_before_leaving() -> Iterator[None]:
+    """No import is left running into other packages' tests (their hypothesis tests included)."""
+    yield
+    settle_model_import()
+
+
+@pytest.fixture(scope="session")
+def model_loading(settings: Settings) -> Future[Any]:
+    """The real sentence-transformers model, loading in the background."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model")
+    future = pool.submit(load_embedding_model, settings)
+    pool.shutdown(wait=False)
+    MODEL_IMPORTS.append(future)
+    return future
+
+
+@pytest.fixture(scope="session")
+def encoder(model_loading: Future[Any]) -> Encoder:
+    """The real model, loaded once: what ``search`` embeds a query with."""
+    model: Encoder = model_loading.result()
+    return model
+
+
+@dataclass
+class Corpus(Engines):
+    """The engines holding the corpus, and the ids of the loads that wrote it."""
+
+    load_ids: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session")
+def corpus(
+    stack: Settings,
+    neo4j_driver: Driver,
+    es_client: Elasticsearch,
+    model_loading: Future[Any],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Corpus:
+    """Both engines holding the corpus of ``tests/search/corpus.py`` (the model goes on loading)."""
+    engines = Corpus(stack, neo4j_driver, es_client)
+    empty(engines)
+    for fmt, path, force in write_files(tmp_path_factory.mktemp("corpus")):
+        summary = load_file(stack, neo4j_driver, es_client, fmt, path, force=force)
+        assert summary.quarantined == 0, summary
+        engines.load_ids.append(summary.load_id)
+    return engines
+
+
+@pytest.fixture(scope="session")
+def embedded(corpus: Corpus, model_loading: Future[Any], tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    """The corpus with its narratives embedded by ``polegraph embed`` (graph and index) and the real model."""
+    s = corpus.settings
+    encoder = SentenceEncoder(model_loading.result(), model_name(s), s.embedding_batch_size)
+    with EmbeddingCache(tmp_path_factory.mktemp("nlp") / "embeddings.sqlite", s.embedding_dims) as cache:
+        summary = embed_pending(s, corpus.driver, corpus.es, encoder, cache=cache)
+    assert summary.embedded >= 13
+    return corpus
