@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from elasticsearch import ApiError, Elasticsearch
@@ -44,7 +45,7 @@ from polegraph.search.hybrid import (
     knn_body,
     query_vector,
 )
-from polegraph.search.parse import parse_query
+from polegraph.search.parse import ParsedQuery, parse_query
 from polegraph.search.results import (
     HIGHLIGHT,
     SOURCE_EXCLUDES,
@@ -91,15 +92,20 @@ def _on_pit(body: dict[str, Any], pit: str | None) -> dict[str, Any]:
     return {**body, "pit": {"id": pit, "keep_alive": PIT_KEEP_ALIVE}} if pit else body
 
 
+def msearch_lines(index: str, searches: list[tuple[dict[str, Any], bool]]) -> list[dict[str, Any]]:
+    """The ``_msearch`` body of (search body, on a point in time) pairs."""
+    lines: list[dict[str, Any]] = []
+    for body, on_pit in searches:
+        lines += [{} if on_pit else {"index": index}, body]
+    return lines
+
+
 def run_searches(
     es: Elasticsearch, index: str, searches: list[tuple[dict[str, Any], bool]]
 ) -> list[dict[str, Any]]:
     """One ``_msearch``; each entry is (body, on a point in time). Errors become ``SearchError``."""
-    lines: list[dict[str, Any]] = []
-    for body, on_pit in searches:
-        lines += [{} if on_pit else {"index": index}, body]
     try:
-        responses = es.msearch(searches=lines)["responses"]
+        responses = es.msearch(searches=msearch_lines(index, searches))["responses"]
     except ApiError as exc:
         raise SearchError(f"Elasticsearch refused the search: {exc.message}") from exc
     for response in responses:
@@ -121,6 +127,71 @@ def close_pit(es: Elasticsearch, pit: str | None) -> None:
             es.close_point_in_time(id=pit)
 
 
+@dataclass
+class PreparedSearch:
+    """One search ready to send: its ``_msearch`` entries and what reading the answers needs."""
+
+    index: str
+    parsed: ParsedQuery
+    plan: QueryPlan
+    mode: str  # lexical | hybrid
+    digest: str
+    first: int
+    cursor: Cursor | None
+    searches: list[tuple[dict[str, Any], bool]] = field(default_factory=list)
+    roles: dict[str, int] = field(default_factory=dict)  # ranked, restricted, knn, knn_restricted
+
+    def add(self, role: str, body: dict[str, Any], on_pit: bool = False) -> None:
+        self.roles[role] = len(self.searches)
+        self.searches.append((body, on_pit))
+
+    @property
+    def lines(self) -> list[dict[str, Any]]:
+        return msearch_lines(self.index, self.searches)
+
+
+def prepare_search(
+    settings: Settings,
+    principal: Principal,
+    text: str,
+    *,
+    filters: SearchFilter | None = None,
+    first: int = 20,
+    after: str | None = None,
+    encoder: Encoder | None = None,
+    min_similarity: float = MIN_SIMILARITY,
+) -> PreparedSearch:
+    """The requests of ``search`` (see there), built but not sent."""
+    filters = filters or SearchFilter()
+    _check_page(first)
+    parsed = parse_query(text)
+    plan = plan_query(parsed)
+    hybrid = encoder is not None and bool(parsed.words)
+    mode = "hybrid" if hybrid else "lexical"
+    digest = search_digest(principal, text, filters, mode)
+    cursor = decode_cursor(after, digest) if after else None
+    prepared = PreparedSearch(settings.index_name("entities"), parsed, plan, mode, digest, first, cursor)
+    pit = cursor.pit if cursor else None
+    restricted = es_restricted_filter(principal)
+
+    ranked = _ranked_body(plan, principal, filters, WINDOW if hybrid else first + 1)
+    if cursor and not hybrid:
+        ranked["search_after"] = cursor.after()
+    prepared.add("ranked", _on_pit(ranked, pit), pit is not None)
+    if restricted is not None:
+        prepared.add("restricted", _restricted_body(plan, restricted, filters))
+    if encoder is not None and hybrid:
+        vector = query_vector(encoder, parsed.free_text, settings.embedding_dims)
+        allowed = [es_filter(principal), *filter_clauses(filters)]
+        knn = knn_body(vector, allowed, k=WINDOW, similarity=min_similarity)
+        prepared.add("knn", _on_pit(knn | {"_source": {"excludes": SOURCE_EXCLUDES}}, pit), pit is not None)
+        if restricted is not None:
+            unreadable = [restricted, *filter_clauses(filters)]
+            hidden = knn_body(vector, unreadable, k=WINDOW, similarity=min_similarity, size=0)
+            prepared.add("knn_restricted", hidden | {"aggs": BY_FORCE})
+    return prepared
+
+
 def search(
     es: Elasticsearch,
     settings: Settings,
@@ -140,56 +211,39 @@ def search(
     reciprocal rank; hybrid pages reach the top ``WINDOW`` of each ranking.
     """
     started = time.perf_counter()
-    filters = filters or SearchFilter()
-    _check_page(first)
-    parsed = parse_query(text)
-    plan = plan_query(parsed)
-    hybrid = encoder is not None and bool(parsed.words)
-    mode = "hybrid" if hybrid else "lexical"
-    digest = search_digest(principal, text, filters, mode)
-    cursor = decode_cursor(after, digest) if after else None
-    index = settings.index_name("entities")
-    pit = cursor.pit if cursor else None
-    restricted = es_restricted_filter(principal)
+    prepared = prepare_search(
+        settings, principal, text, filters=filters, first=first, after=after, encoder=encoder,
+        min_similarity=min_similarity,
+    )  # fmt: skip
+    responses = run_searches(es, prepared.index, prepared.searches)
+    result = read_answers(es, prepared, responses)
+    return replace(result, elapsed_ms=(time.perf_counter() - started) * 1000)
 
-    ranked = _ranked_body(plan, principal, filters, WINDOW if hybrid else first + 1)
-    if cursor and not hybrid:
-        ranked["search_after"] = cursor.after()
-    searches = [(_on_pit(ranked, pit), pit is not None)]
-    if restricted is not None:
-        searches.append((_restricted_body(plan, restricted, filters), False))
-    if hybrid:
-        assert encoder is not None
-        vector = query_vector(encoder, parsed.free_text, settings.embedding_dims)
-        allowed = [es_filter(principal), *filter_clauses(filters)]
-        knn = knn_body(vector, allowed, k=WINDOW, similarity=min_similarity)
-        knn |= {"_source": {"excludes": SOURCE_EXCLUDES}}
-        searches.append((_on_pit(knn, pit), pit is not None))
-        if restricted is not None:
-            unreadable = [restricted, *filter_clauses(filters)]
-            hidden = knn_body(vector, unreadable, k=WINDOW, similarity=min_similarity, size=0)
-            searches.append((hidden | {"aggs": BY_FORCE}, False))
-    responses = run_searches(es, index, searches)
-    main = responses[0]
-    hidden_counts = [responses[1].get("aggregations")] if restricted is not None else []
-    if hybrid and restricted is not None:
-        hidden_counts.append(responses[3].get("aggregations"))
-    pit = str(main.get("pit_id") or pit) if pit else None
+
+def read_answers(
+    es: Elasticsearch, prepared: PreparedSearch, responses: list[dict[str, Any]]
+) -> SearchResult:
+    """The page a prepared search's answers make; opens or closes the point in time pages run on."""
+    roles, plan, cursor, first = prepared.roles, prepared.plan, prepared.cursor, prepared.first
+    main = responses[roles["ranked"]]
+    hidden_counts = [
+        responses[roles[r]].get("aggregations") for r in ("restricted", "knn_restricted") if r in roles
+    ]
+    pit = str(main.get("pit_id") or cursor.pit) if cursor else None
 
     total_info = main["hits"]["total"]
     total, exact = int(total_info["value"]), total_info["relation"] == "eq"
     notes: list[str] = []
-    if hybrid:
-        semantic = responses[2]["hits"]["hits"]
+    if "knn" in roles:
+        semantic = responses[roles["knn"]]["hits"]["hits"]
         fused = fuse(main["hits"]["hits"], semantic)
         hits, more, last = _hybrid_page(plan, fused, first, cursor)
-        semantic_only = sum(1 for f in fused if f.lexical is None)
         if total > WINDOW or len(semantic) >= WINDOW:
             notes.append(
                 f"hybrid ranking covers the best {WINDOW} of each ranking: narrow the search to see more"
             )
         exact = exact and total <= WINDOW and len(semantic) < WINDOW
-        total += semantic_only
+        total += sum(1 for f in fused if f.lexical is None)
     else:
         raw_hits = main["hits"]["hits"]
         more = len(raw_hits) > first
@@ -199,8 +253,8 @@ def search(
 
     next_cursor = None
     if more and last is not None:
-        pit = pit or open_pit(es, index)
-        next_cursor = encode_cursor(Cursor(digest, pit, last[0], last[1]))
+        pit = pit or open_pit(es, prepared.index)
+        next_cursor = encode_cursor(Cursor(prepared.digest, pit, last[0], last[1]))
     else:
         close_pit(es, pit)
     return SearchResult(
@@ -210,9 +264,8 @@ def search(
         facets=read_facets(main.get("aggregations", {})),
         restricted=restricted_counts(*hidden_counts),
         next_cursor=next_cursor,
-        mode=mode,
-        parsed=parsed,
-        elapsed_ms=(time.perf_counter() - started) * 1000,
+        mode=prepared.mode,
+        parsed=prepared.parsed,
         notes=tuple(notes),
     )
 
