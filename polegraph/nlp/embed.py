@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import numpy.typing as npt
 from elasticsearch import Elasticsearch
-from neo4j import Driver
+from neo4j import Driver, ManagedTransaction
 
 from polegraph.config import Settings
+from polegraph.errors import ConfigError
 from polegraph.nlp.cache import EmbeddingCache, Vector, cache_path
 from polegraph.nlp.narrative import (
     EMBEDDING_HASH,
@@ -34,7 +35,7 @@ from polegraph.nlp.narrative import (
     narrative_types,
     prefetch,
     read_pages,
-    update_documents,
+    write_page,
 )
 
 if TYPE_CHECKING:
@@ -204,15 +205,15 @@ def _write(
     cleared: list[str],
     summary: EmbedSummary,
 ) -> None:
-    db = settings.neo4j_database
-    with driver.session(database=db) as session:
+    def graph_write(tx: ManagedTransaction) -> None:
         if rows:
-            session.execute_write(lambda tx: tx.run(_write_query(label), rows=rows, model=model).consume())
+            tx.run(_write_query(label), rows=rows, model=model).consume()
         if cleared:
-            session.execute_write(lambda tx: tx.run(_clear_query(label), uids=cleared).consume())
+            tx.run(_clear_query(label), uids=cleared).consume()
+
     docs = [(r["uid"], {"embedding": r["vector"], EMBEDDING_HASH: r["hash"]}) for r in rows]
     docs += [(uid, {"embedding": None, EMBEDDING_HASH: None}) for uid in cleared]
-    summary.documents += update_documents(es, driver, db, settings.index_name("entities"), label, docs)
+    summary.documents += write_page(settings, driver, es, label, graph_write, docs)
 
 
 def embed_pending(
@@ -233,8 +234,10 @@ def embed_pending(
     cache where it can); ``progress`` is called with the number of nodes each page examined.
     """
     if encoder.dims != settings.embedding_dims:
-        raise ValueError(
-            f"the encoder gives {encoder.dims} dimensions; the indexes expect {settings.embedding_dims}"
+        raise ConfigError(
+            f"the encoder {encoder.name} gives {encoder.dims} dimensions; the indexes expect "
+            f"{settings.embedding_dims}",
+            hint="set POLEGRAPH_EMBEDDING_DIMS to match and run `polegraph init` (a reindex)",
         )
     started = time.monotonic()
     summary = EmbedSummary()

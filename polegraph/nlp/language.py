@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from elasticsearch import Elasticsearch
-from neo4j import Driver
+from neo4j import Driver, ManagedTransaction
 
 from polegraph.config import Settings
 from polegraph.nlp.narrative import (
@@ -29,7 +29,7 @@ from polegraph.nlp.narrative import (
     narrative_types,
     prefetch,
     read_pages,
-    update_documents,
+    write_page,
 )
 from polegraph.nlp.translate import Translator
 
@@ -133,11 +133,11 @@ def _write_query(label: str) -> str:
 
 def _write(settings: Settings, driver: Driver, es: Elasticsearch, label: str, rows: list[dict[str, Any]],
            summary: LanguageSummary) -> None:  # fmt: skip
-    db = settings.neo4j_database
-    with driver.session(database=db) as session:
-        session.execute_write(lambda tx: tx.run(_write_query(label), rows=rows).consume())
+    def graph_write(tx: ManagedTransaction) -> None:
+        tx.run(_write_query(label), rows=rows).consume()
+
     docs = [(r["uid"], {"lang": r["lang"], "text_translated": r["translated"]}) for r in rows]
-    summary.documents += update_documents(es, driver, db, settings.index_name("entities"), label, docs)
+    summary.documents += write_page(settings, driver, es, label, graph_write, docs)
 
 
 def identify_pending(

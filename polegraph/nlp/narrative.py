@@ -14,13 +14,15 @@ import hashlib
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from elasticsearch import Elasticsearch, helpers
-from neo4j import Driver
+from neo4j import Driver, ManagedTransaction
 
+from polegraph.config import Settings
 from polegraph.errors import SchemaError
 from polegraph.schema import load_ontology
 from polegraph.search.indexer import IndexingError, index_nodes
@@ -36,6 +38,8 @@ LANG_HASH = "lang_hash"
 _STATE = frozenset({EMBEDDING_HASH, MENTIONS_HASH, LANG_HASH})
 _PROVENANCE = ("source_keys", "load_ids")
 _NARRATIVE_FIELDS = ("lang", "text_translated", EMBEDDING_HASH)
+#: Concurrent ``_bulk`` streams of index updates per page.
+UPDATE_STREAMS = 2
 
 T = TypeVar("T")
 
@@ -159,12 +163,15 @@ def read_pages(driver: Driver, database: str, label: str, page_size: int) -> Ite
 
 
 def count_nodes(driver: Driver, database: str, labels: Iterable[str]) -> int:
-    """How many nodes the labels hold (from the count store: no scan)."""
+    """How many nodes ``read_pages`` will give for the labels (a progress bar's total)."""
     total = 0
     for label in labels:
+        _, relevant = _read_keys(label)
         records, _, _ = driver.execute_query(
-            f"MATCH (n:`{checked_label(label)}`) RETURN count(n) AS c", database_=database, routing_="r"
-        )
+            f"MATCH (n:`{checked_label(label)}`) WHERE any(k IN $relevant WHERE n[k] IS NOT NULL) "
+            "RETURN count(n) AS c",
+            relevant=relevant, database_=database, routing_="r",
+        )  # fmt: skip
         total += int(records[0]["c"])
     return total
 
@@ -242,28 +249,17 @@ class WriteBehind:
             raise error
 
 
-def update_documents(
-    es: Elasticsearch,
-    driver: Driver,
-    database: str,
-    entities_index: str,
-    label: str,
-    docs: Sequence[tuple[str, dict[str, Any]]],
-) -> int:
-    """Partial ``_bulk`` updates (``doc``, no scripts) of entity documents; returns how many.
-
-    A node whose document is missing (loaded while the index was being rebuilt, say) gets its whole
-    document built from the graph instead, so that the index never lacks what the graph holds.
-    """
-    if not docs:
-        return 0
+def _partial_updates(
+    es: Elasticsearch, index: str, label: str, docs: Sequence[tuple[str, dict[str, Any]]]
+) -> tuple[int, list[str]]:
+    """Partial ``_bulk`` updates (``doc``, no scripts); returns (updated, ids of missing documents)."""
     stamp = datetime.now(UTC).isoformat()
     actions = (
-        {"_op_type": "update", "_index": entities_index, "_id": uid, "doc": {**doc, "updated_at": stamp}}
+        {"_op_type": "update", "_index": index, "_id": uid, "doc": {**doc, "updated_at": stamp}}
         for uid, doc in docs
     )
     ok, errors = helpers.bulk(
-        es.options(request_timeout=120), actions, chunk_size=500, max_retries=5, initial_backoff=1,
+        es.options(request_timeout=120), actions, chunk_size=250, max_retries=5, initial_backoff=1,
         raise_on_error=False,
     )  # fmt: skip
     missing: list[str] = []
@@ -280,13 +276,37 @@ def update_documents(
             f"first: {str(refused[0])[:500]}",
             hint="the index mapping may be out of date: run `polegraph init`, then `polegraph reindex`",
         )
+    return ok, missing
+
+
+def write_page(
+    settings: Settings,
+    driver: Driver,
+    es: Elasticsearch,
+    label: str,
+    graph_write: Callable[[ManagedTransaction], None],
+    docs: Sequence[tuple[str, dict[str, Any]]],
+) -> int:
+    """One page to both engines at once; returns how many index documents were updated.
+
+    ``graph_write`` runs in a Neo4j write transaction while the documents get partial updates, in
+    ``UPDATE_STREAMS`` concurrent ``_bulk`` streams: both engines index vectors (HNSW), which costs
+    more than the request. A node whose document is missing (loaded while the index was being
+    rebuilt, say) gets its whole document built from the graph once the graph write is done, so the
+    index never lacks what the graph holds.
+    """
+    index = settings.index_name("entities")
+    streams = [docs[n::UPDATE_STREAMS] for n in range(UPDATE_STREAMS)]
+    with ThreadPoolExecutor(max_workers=UPDATE_STREAMS, thread_name_prefix="polegraph-nlp-es") as pool:
+        updates = [pool.submit(_partial_updates, es, index, label, part) for part in streams if part]
+        with driver.session(database=settings.neo4j_database) as session:
+            session.execute_write(graph_write)
+        results = [update.result() for update in updates]
+    missing = [uid for _, gone in results for uid in gone]
     if missing:
         records, _, _ = driver.execute_query(
             f"MATCH (n:`{checked_label(label)}`) WHERE n.uid IN $uids RETURN properties(n) AS p",
-            uids=missing, database_=database, routing_="r",
+            uids=missing, database_=settings.neo4j_database, routing_="r",
         )  # fmt: skip
-        index_nodes(
-            es, {label: [dict(r["p"]) for r in records]}, entities_index=entities_index,
-            sources_index=entities_index,
-        )  # fmt: skip
-    return ok + len(missing)
+        index_nodes(es, {label: [dict(r["p"]) for r in records]}, entities_index=index, sources_index=index)
+    return sum(ok for ok, _ in results) + len(missing)

@@ -13,6 +13,7 @@ import pytest
 from polegraph.config import Settings
 from polegraph.ingest import load_file
 from polegraph.nlp.embed import SentenceEncoder, load_encoder
+from polegraph.nlp.language import LanguageIdentifier
 from tests.conftest import Engines
 
 INTEL_COLUMNS = ["URN", "Date Recorded", "Source Type", "Source Evaluation", "Intelligence Assessment",
@@ -37,6 +38,16 @@ class CountingEncoder:
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         self.texts.extend(texts)
         return self.inner.encode(texts)
+
+
+# The full set (UK_LANGUAGES) loads some thirty language models on first use, which takes longer than
+# this suite may; Polish is told apart here from its nearest neighbours, which is the harder task.
+TEST_LANGUAGES = ("en", "pl", "cs", "sk", "lt", "ro", "de")
+
+
+@pytest.fixture(scope="session")
+def identifier() -> LanguageIdentifier:
+    return LanguageIdentifier(TEST_LANGUAGES)
 
 
 @pytest.fixture(scope="session")

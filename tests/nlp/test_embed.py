@@ -113,3 +113,16 @@ def test_paraphrase_found_by_meaning(engines: Engines, encoder: CountingEncoder,
         source_includes=["urn"],
     )["hits"]["hits"]
     assert hits[0]["_source"]["urn"] == "WY-INT-2"
+
+
+def test_cache_persists_exact_vectors_and_keeps_the_newest(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite"
+    vectors = np.random.default_rng(3).normal(size=(5, 4)).astype(np.float32)
+    with EmbeddingCache(path, dims=4, max_entries=3) as cache:
+        for n, vector in enumerate(vectors):
+            cache.put_many([(f"h{n}", vector)])
+        assert len(cache) == 3
+    with EmbeddingCache(path, dims=4) as reopened:
+        found = reopened.get_many(["h0", "h1", "h2", "h3", "h4", "other"])
+    assert sorted(found) == ["h2", "h3", "h4"]
+    assert all(np.array_equal(found[f"h{n}"], vectors[n]) for n in (2, 3, 4))

@@ -22,16 +22,6 @@ UFDR = Path(__file__).resolve().parents[1] / "fixtures" / "ufdr" / "sample.ufdr"
 POLISH = "Gdzie jesteś? Czekam pod szkołą."
 
 
-# The full set (UK_LANGUAGES) loads some thirty language models on first use, which takes longer than
-# this suite may; Polish is told apart here from its nearest neighbours, which is the harder task.
-TEST_LANGUAGES = ("en", "pl", "cs", "sk", "lt", "ro", "de")
-
-
-@pytest.fixture(scope="module")
-def identifier() -> LanguageIdentifier:
-    return LanguageIdentifier(TEST_LANGUAGES)
-
-
 @pytest.fixture(scope="module")
 def translator(tmp_path_factory: pytest.TempPathFactory) -> MarianTranslator:
     folder = build_tiny_marian(tmp_path_factory.mktemp("marian") / "opus-mt-tiny-pl-en")
