@@ -16,20 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from polegraph.loaders.base import LoaderOptions, register
-from polegraph.loaders.nominals import (
-    BundleBuilder,
-    Fields,
-    add_object,
-    coordinates,
-    csv_rows,
-    flag,
-    integer,
-    pick,
-    row_payload,
-    when,
-)
+from polegraph.loaders.fields import Fields, coordinates, csv_rows, flag, integer, pick, row_payload
+from polegraph.loaders.nominals import BundleBuilder, add_object
 from polegraph.loaders.records import Bundle, LoadContext, Quarantined, SourceRecord, source_uid, value_uid
-from polegraph.types import VRM
+from polegraph.types import VRM, when
 from polegraph.types.text import alnum_upper
 
 COLUMNS: dict[str, tuple[str, ...]] = {

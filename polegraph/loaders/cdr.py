@@ -26,7 +26,8 @@ from typing import Any
 
 from polegraph.loaders.base import LoaderOptions, register
 from polegraph.loaders.csvio import CsvRow, FormatError, read_csv
-from polegraph.loaders.nominals import BundleBuilder, add_object, coordinates, integer
+from polegraph.loaders.fields import coordinates, integer
+from polegraph.loaders.nominals import BundleBuilder, add_object
 from polegraph.loaders.records import (
     Bundle,
     LoadContext,
@@ -36,8 +37,8 @@ from polegraph.loaders.records import (
     source_uid,
     value_uid,
 )
-from polegraph.loaders.ufdr_models import TimeError, duration_seconds, event_time, option_zone
-from polegraph.types import PHONE, POSTCODE, fold
+from polegraph.loaders.ufdr_models import duration_seconds, option_zone
+from polegraph.types import PHONE, POSTCODE, TimeError, event_time, fold
 
 
 def words(text: str) -> frozenset[str]:

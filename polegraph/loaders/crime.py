@@ -20,13 +20,8 @@ from zoneinfo import ZoneInfo
 
 from polegraph.loaders.base import LoaderOptions, register
 from polegraph.loaders.csvio import FormatError, header_key, sniff_binary
-from polegraph.loaders.nominals import (
-    BundleBuilder,
+from polegraph.loaders.fields import (
     Fields,
-    add_location,
-    add_object,
-    add_person,
-    add_vehicle,
     code,
     coordinates,
     csv_rows,
@@ -36,9 +31,10 @@ from polegraph.loaders.nominals import (
     pick_list,
     row_payload,
     text,
-    when,
 )
+from polegraph.loaders.nominals import BundleBuilder, add_location, add_object, add_person, add_vehicle
 from polegraph.loaders.records import Bundle, LoadContext, Quarantined, SourceRecord, source_uid
+from polegraph.types import when
 from polegraph.types.text import fold
 
 # Column aliases of each occurrence field (after csvio.header_key), most usual first.

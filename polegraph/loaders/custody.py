@@ -15,19 +15,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from polegraph.loaders.base import LoaderOptions, register
-from polegraph.loaders.nominals import (
-    BundleBuilder,
-    Fields,
-    add_location,
-    add_object,
-    add_person,
-    csv_rows,
-    pick,
-    pick_list,
-    row_payload,
-    when,
-)
+from polegraph.loaders.fields import Fields, csv_rows, pick, pick_list, row_payload
+from polegraph.loaders.nominals import BundleBuilder, add_location, add_object, add_person
 from polegraph.loaders.records import Bundle, LoadContext, Quarantined, SourceRecord, source_uid, value_uid
+from polegraph.types import when
 from polegraph.types.text import fold
 
 COLUMNS: dict[str, tuple[str, ...]] = {

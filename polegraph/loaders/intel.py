@@ -23,22 +23,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from polegraph.loaders.base import LoaderOptions, register
-from polegraph.loaders.nominals import (
-    BundleBuilder,
-    Fields,
-    add_location,
-    add_object,
-    add_person,
-    code,
-    csv_rows,
-    flag,
-    numbered,
-    pick,
-    pick_list,
-    row_payload,
-    when,
-)
+from polegraph.loaders.fields import Fields, code, csv_rows, flag, numbered, pick, pick_list, row_payload
+from polegraph.loaders.nominals import BundleBuilder, add_location, add_object, add_person
 from polegraph.loaders.records import Bundle, LoadContext, Quarantined, SourceRecord, source_uid
+from polegraph.types import when
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "urn": ("urn", "reference", "intel_ref", "intelligence_ref", "report_ref", "report_number", "log_no"),

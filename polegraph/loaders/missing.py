@@ -14,21 +14,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from polegraph.loaders.base import LoaderOptions, register
-from polegraph.loaders.nominals import (
-    BundleBuilder,
-    Fields,
-    add_location,
-    add_person,
-    code,
-    csv_rows,
-    flag,
-    integer,
-    pick,
-    pick_list,
-    row_payload,
-    when,
-)
+from polegraph.loaders.fields import Fields, code, csv_rows, flag, integer, pick, pick_list, row_payload
+from polegraph.loaders.nominals import BundleBuilder, add_location, add_person
 from polegraph.loaders.records import Bundle, LoadContext, Quarantined, SourceRecord, source_uid
+from polegraph.types import when
 from polegraph.types.text import fold
 
 COLUMNS: dict[str, tuple[str, ...]] = {

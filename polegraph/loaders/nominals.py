@@ -1,33 +1,32 @@
 """Columns to nodes: the persons (nominals), identifiers and places a police record names.
 
-Shared by the crime, intelligence, custody, missing-person and ANPR loaders. Fields arrive keyed by
-``csvio.header_key`` (a CSV row, or a JSON object keyed the same way), looked up under the aliases forces use,
-and every value is cleaned by ``polegraph.types``. Objects and locations are keyed by value, persons
-by source record. A bad identifier never drops a record: an object keeps ``valid: false``; a
-person's PNC ID, CRO or NINO that fails its check is left off the node (Person has no validity flag
-and the linker must not match on it) and stays in the source record's payload.
+Shared by the crime, intelligence, custody, missing-person and ANPR loaders. Fields are read by
+``loaders.fields`` under the aliases forces use, and every value is cleaned by ``polegraph.types``.
+Objects and locations are keyed by value, persons by source record. A bad identifier never drops a
+record: an object keeps ``valid: false``; a person's PNC ID, CRO or NINO that fails its check is left
+off the node (Person has no validity flag and the linker must not match on it) and stays in the
+source record's payload.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import datetime as dt
-import math
 import re
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
-from polegraph.loaders.csvio import CsvRow, FormatError, read_csv
+# Re-exported for callers that import the field readers and ``when`` from here.
+from polegraph.loaders.fields import Fields, integer, pick, pick_list
+from polegraph.loaders.fields import coordinates as coordinates
+from polegraph.loaders.fields import csv_rows as csv_rows
+from polegraph.loaders.fields import flag as flag
+from polegraph.loaders.fields import numbered as numbered
 from polegraph.loaders.records import Bundle, Edge, Node, SourceRecord, source_uid, value_uid
 from polegraph.types import ADDRESS, CRO, DATE, EMAIL, IMEI, NAME, NINO, PHONE, PNC_ID, POSTCODE, UPRN, VRM
 from polegraph.types.base import PropertyType
+from polegraph.types.datetime import when as when
 from polegraph.types.name_parse import parse_name
 from polegraph.types.postcode import extract_postcode
 from polegraph.types.text import fold
-
-Fields = Mapping[str, Any]
 
 _SEX = {
     **dict.fromkeys(("M", "MALE", "MAN", "BOY"), "MALE"),
@@ -45,157 +44,6 @@ _PERSON_LINKS = (
     ("Vehicle", "DRIVES", ("vrm", "vrms", "vehicle", "vehicles", "vehicle_registration", "registration")),
     ("Device", "USES_DEVICE", ("imei", "imeis", "device_imei")),
 )
-_LIST_SPLIT = re.compile(r"\s*[;|\n]\s*")
-_NUMBERED = re.compile(r"(.+?)_?(\d{1,3})(?:_(.+))?")
-
-
-# -- fields ------------------------------------------------------------------------------------
-
-
-def csv_rows(path: Path, keys: tuple[str, ...], what: str) -> Iterator[CsvRow]:
-    """``read_csv`` rows of an export whose header names one of ``keys`` (its record reference).
-
-    A JSON file, or a CSV of another kind, stops the load with one FormatError.
-    """
-    head = b""
-    if path.is_file():  # read_csv refuses missing files and binaries itself
-        with path.open("rb") as handle:
-            head = handle.read(64).removeprefix(codecs.BOM_UTF8).lstrip()
-    if head[:1] in (b"{", b"["):
-        raise FormatError(f"{path} is JSON, not {what}", hint="choose the format that reads it")
-    try:
-        for i, row in enumerate(read_csv(path, what=what)):
-            if i == 0 and not set(keys) & row.values.keys():
-                found = ", ".join(row.values) or "nothing"
-                raise FormatError(f"{path}: no {keys[0]} column, so not {what}", hint=f"columns: {found}")
-            yield row
-    except csv.Error as error:  # csvio lets the csv module's own errors through (a bare CR mid-line)
-        raise FormatError(f"{path}: not readable as CSV ({error})", hint="save it again as CSV") from None
-
-
-def row_payload(row: CsvRow) -> dict[str, Any]:
-    """A CSV row as the source record keeps it: every column, and cells beyond the header."""
-    payload: dict[str, Any] = dict(row.values)
-    if row.extra:  # under a name no header can produce (header_key strips leading "_")
-        payload["_extra_cells"] = list(row.extra)
-    return payload
-
-
-def text(value: Any) -> str:
-    """A scalar field as trimmed text (JSON numbers and booleans included); lists and objects: ""."""
-    if value is None or isinstance(value, (list, dict)):
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value).strip()
-
-
-def pick(fields: Fields, *names: str) -> str:
-    """The first non-empty field among ``names`` (aliases of one field, most usual first)."""
-    for name in names:
-        value = text(fields.get(name))
-        if value:
-            return value
-    return ""
-
-
-def pick_list(fields: Fields, *names: str) -> list[str]:
-    """Every value of a multi-valued field: a JSON list, or text split on ``;``, ``|`` or newlines."""
-    values: list[str] = []
-    for name in names:
-        value = fields.get(name)
-        items = value if isinstance(value, list) else _LIST_SPLIT.split(text(value))
-        values.extend(t for t in (text(item) for item in items) if t)
-    return list(dict.fromkeys(values))
-
-
-def numbered(fields: Fields, prefixes: tuple[str, ...]) -> list[tuple[str, int, dict[str, str]]]:
-    """Repeated column groups (``Nominal 1 Name``, ``Suspect 2 DOB``, ``Phone 1``) as (prefix, n, fields).
-
-    A bare ``phone_1`` column is the group's ``value`` field. Groups with no value are left out.
-    """
-    groups: dict[tuple[int, int], dict[str, str]] = {}
-    for key, value in fields.items():
-        match = _NUMBERED.fullmatch(key)
-        if match is None or match.group(1) not in prefixes:
-            continue
-        slot = (prefixes.index(match.group(1)), int(match.group(2)))
-        groups.setdefault(slot, {})[match.group(3) or "value"] = text(value)
-    return [(prefixes[p], n, g) for (p, n), g in sorted(groups.items()) if any(g.values())]
-
-
-def code(raw: str, table: Mapping[str, str]) -> str | None:
-    """Look a coded value up in ``table`` (keys folded: upper case, punctuation as spaces)."""
-    return table.get(fold(raw)) if raw else None
-
-
-def flag(raw: str) -> bool | None:
-    """Y/N, yes/no, true/false, 1/0, X (ticked) as a boolean; None when blank or unreadable."""
-    folded = fold(raw)
-    if folded in {"Y", "YES", "TRUE", "T", "1", "X"}:
-        return True
-    if folded in {"N", "NO", "FALSE", "F", "0"}:
-        return False
-    return None
-
-
-def integer(raw: str) -> int | None:
-    """A whole number written as ``3``, ``3.0`` or ``03``; None otherwise."""
-    try:
-        number = float(raw)
-    except ValueError:
-        return None
-    return int(number) if math.isfinite(number) and number.is_integer() and abs(number) < 2**53 else None
-
-
-def coordinates(lat_raw: str, lon_raw: str) -> dict[str, float]:
-    """``latitude``/``longitude`` when both parse and lie on the globe; 0,0 is an export's blank."""
-    try:
-        lat, lon = float(lat_raw), float(lon_raw)
-    except ValueError:
-        return {}
-    if not (math.isfinite(lat) and math.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180:
-        return {}
-    return {} if lat == 0 and lon == 0 else {"latitude": lat, "longitude": lon}
-
-
-_CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]m)?(?![\d:])", re.IGNORECASE)
-_UTC_SUFFIX = re.compile(r"\b(?:utc|gmt|z)\s*$", re.IGNORECASE)
-
-
-def _local_datetime(raw: str) -> dt.datetime | None:
-    day = DATE.clean(raw)  # UK day-first and mixed formats; the time of day is read beside it
-    if not day.valid or day.normalised is None or len(day.normalised) != 10:
-        return None
-    hour, minute, second, half = 0, 0, 0, ""
-    if match := _CLOCK.search(raw):
-        hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
-        half = (match[4] or "").lower()
-    if half and not 1 <= hour <= 12:
-        return None
-    hour = hour % 12 + (12 if half == "pm" else 0) if half else hour
-    if hour > 23 or minute > 59 or second > 59:
-        return None
-    return dt.datetime.fromisoformat(day.normalised).replace(hour=hour, minute=minute, second=second)
-
-
-def when(raw: str, zone: dt.tzinfo, *, to_utc: bool = False) -> str | None:
-    """A date and time as ISO 8601 with its offset; None unless the day is known.
-
-    ISO 8601 is read as written; other forms (``01/03/2024 14:30``, ``1 Mar 2024 2:30pm``) by
-    ``types.DATE`` with the clock beside it. A time without an offset is local to ``zone``:
-    police systems record UK local time, ANPR records UTC.
-    """
-    try:
-        stamp: dt.datetime | None = dt.datetime.fromisoformat(raw.strip())
-    except ValueError:
-        stamp = _local_datetime(raw) if raw else None
-        if stamp is not None and _UTC_SUFFIX.search(raw):
-            stamp = stamp.replace(tzinfo=dt.UTC)
-    if stamp is None or not 1800 <= stamp.year <= 2199:
-        return None
-    stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=zone)
-    return (stamp.astimezone(dt.UTC) if to_utc else stamp).isoformat()
 
 
 # -- nodes -------------------------------------------------------------------------------------

@@ -1,12 +1,13 @@
-"""The model the phone loaders share: event times (CDR too), and extraction records and their graph.
+"""What the phone loaders share: extraction records and their graph; the load's time zone, call durations.
 
 UFDR and XRY readers turn what a tool wrote into ``Record``s of one ``Extraction`` (the handset);
-``ExtractionGraph`` turns them into bundles by one set of rules. Parties of the handset's own calls
-and SMS are Phones (E.164); of app messages, Accounts (a WhatsApp handle is its E.164 number). The
-handset's owner anchors the extraction: where a record leaves out the owner's side (an inbox SMS
-names only its sender), the owner's phone, or the owner's account in that chat, fills it. A contact
-is a Person "as saved by the owner": the saved name is an alias, ``HAS_PHONE {saved_as}`` carries it
-to the number, and the extraction's owner ``KNOWS`` that person.
+``ExtractionGraph`` turns them into bundles by one set of rules, reading times with
+``types.event_time``. Parties of the handset's own calls and SMS are Phones (E.164); of app
+messages, Accounts (a WhatsApp handle is its E.164 number). The handset's owner anchors the
+extraction: where a record leaves out the owner's side (an inbox SMS names only its sender), the
+owner's phone, or the owner's account in that chat, fills it. A contact is a Person "as saved by the
+owner": the saved name is an alias, ``HAS_PHONE {saved_as}`` carries it to the number, and the
+extraction's owner ``KNOWS`` that person.
 """
 
 from __future__ import annotations
@@ -18,114 +19,19 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from polegraph.errors import PolegraphError
 from polegraph.loaders.base import LoaderOptions
 from polegraph.loaders.nominals import BundleBuilder, add_object
 from polegraph.loaders.records import Bundle, LoadContext, Quarantined, SourceRecord, source_uid, value_uid
-from polegraph.types import DATE, PHONE, DateType, fold
+from polegraph.types import PHONE, TimeError, event_time, fold, parse_zone
 
 if TYPE_CHECKING:
     from polegraph.loaders.records import Node
 
 
-class TimeError(ValueError):
-    """A time that cannot be placed on the UTC time line; the message says why."""
-
-
-_ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}")
-_CLOCK = re.compile(
-    r"(?<![\d:])(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?![\d:])(?:\s*([AaPp])\.?[Mm]\b\.?)?"
-)
-# XRY marks a time as the handset's or the network's clock; that says nothing about its zone.
-_CLOCK_SOURCE = re.compile(r"\((?:device|network|local)\)", re.IGNORECASE)
-_OFFSET = re.compile(r"(?:UTC|GMT|UT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
-_IANA = re.compile(r"[A-Za-z]+(?:/[A-Za-z0-9_+-]+)+")
-_NAMED_ZONES = {"Z": 0, "UTC": 0, "GMT": 0, "UT": 0, "WET": 0, "BST": 60, "WEST": 60, "CET": 60, "CEST": 120}
-_MONTH_FIRST = DateType(dayfirst=False)
 _HMS = re.compile(r"(?:(\d{1,4}):)?(\d{1,2}):(\d{2})(?:[.,]\d+)?")
 _UNITS = re.compile(r"(?:(\d+)\s*h\w*)?\s*(?:(\d+)\s*m\w*)?\s*(?:(\d+)\s*s\w*)?", re.IGNORECASE)
-
-
-def parse_zone(text: str) -> dt.tzinfo | None:
-    """The zone beside a time (``UTC+1``, ``(UTC+01:00)``, ``+0100``, ``BST``, ``Europe/London``) or None."""
-    name = _CLOCK_SOURCE.sub(" ", text).strip().strip("()[] ")
-    if not name:
-        return None
-    minutes = _NAMED_ZONES.get(name.upper())
-    if minutes is not None:
-        return dt.timezone(dt.timedelta(minutes=minutes)) if minutes else dt.UTC
-    if match := _OFFSET.fullmatch(name):
-        hours, mins = int(match[2]), int(match[3] or 0)
-        if hours > 14 or mins > 59:
-            raise TimeError(f"the offset {name!r} is out of range")
-        sign = -1 if match[1] == "-" else 1
-        return dt.timezone(sign * dt.timedelta(hours=hours, minutes=mins))
-    if _IANA.fullmatch(name):
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            pass
-    raise TimeError(f"unknown time zone {name!r}")
-
-
-def _written_time(text: str, dayfirst: bool) -> dt.datetime:
-    clean = _CLOCK_SOURCE.sub(" ", text)
-    clock = _CLOCK.search(clean)
-    if clock is None:
-        raise TimeError(f"no time of day in {text!r}")
-    day = (DATE if dayfirst else _MONTH_FIRST).clean(clean[: clock.start()].strip(" ,T"))
-    if not day.valid or day.normalised is None or len(day.normalised) != 10:
-        raise TimeError(f"no whole date before the time of day in {text!r}")
-    hour, minute, second = int(clock[1]), int(clock[2]), int(clock[3] or 0)
-    if clock[5]:
-        if not 1 <= hour <= 12:
-            raise TimeError(f"hour {hour} with am/pm in {text!r}")
-        hour = hour % 12 + (12 if clock[5].lower() == "p" else 0)
-    if hour > 23 or minute > 59 or second > 59:
-        raise TimeError(f"no such time of day in {text!r}")
-    micro = int((clock[4] or "0")[:6].ljust(6, "0"))
-    day_part = dt.date.fromisoformat(day.normalised)
-    return dt.datetime.combine(
-        day_part, dt.time(hour, minute, second, micro), parse_zone(clean[clock.end() :])
-    )
-
-
-def event_time(
-    raw: str, *, zone: str = "", default_zone: dt.tzinfo | None = None, dayfirst: bool = True
-) -> dt.datetime:
-    """The UTC instant of an event time as operators and extraction tools write it.
-
-    ISO 8601, epoch seconds or milliseconds, or a date (UK day-first unless ``dayfirst`` is False;
-    mixed formats as ``types.DATE`` reads them) followed by a clock and a zone. A time without a zone
-    takes ``zone`` (a time-zone column), then ``default_zone`` (the load's option); without either it
-    is refused with TimeError, since a guessed hour misplaces every call in a timeline. In a local
-    zone, the repeated hour when clocks go back is read as its first occurrence (BST).
-    """
-    text = raw.strip()
-    if not text:
-        raise TimeError("no time given")
-    stamp: dt.datetime | None = None
-    if _ISO_START.match(text):
-        try:
-            stamp = dt.datetime.fromisoformat(text)
-        except ValueError:
-            stamp = None
-    if stamp is None and text.isdigit():
-        if len(text) not in (10, 13):
-            raise TimeError(f"{text!r} is not a time (epoch seconds have 10 digits, milliseconds 13)")
-        stamp = dt.datetime.fromtimestamp(int(text) / (1000 if len(text) == 13 else 1), dt.UTC)
-    if stamp is None:
-        stamp = _written_time(text, dayfirst)
-    if not 1900 <= stamp.year <= 2199:
-        raise TimeError(f"year {stamp.year} is not plausible for an event")
-    if stamp.tzinfo is None:
-        tz = parse_zone(zone) or default_zone
-        if tz is None:
-            raise TimeError(f"{text!r} has no time zone (set the loader option timezone, e.g. Europe/London)")
-        stamp = stamp.replace(tzinfo=tz)
-    return stamp.astimezone(dt.UTC)
 
 
 def option_zone(options: LoaderOptions) -> dt.tzinfo | None:

@@ -8,6 +8,16 @@ values. Types are looked up by the names the schema uses: ``get_type("phone")``.
 from polegraph.types.address import ADDRESS, UPRN, AddressType, UprnType, house_numbers
 from polegraph.types.base import TYPES, Cleaned, PropertyType, UnknownPropertyType, get_type
 from polegraph.types.date import DATE, DateType, PartialDate, birth_years, dob_forms
+from polegraph.types.datetime import (
+    DATETIME,
+    UK_TIME,
+    DateTimeType,
+    TimeError,
+    event_time,
+    parse_datetime,
+    parse_zone,
+    when,
+)
 from polegraph.types.email import EMAIL, EmailType, mailbox_key
 from polegraph.types.imei import IMEI, ImeiType, imei_tac
 from polegraph.types.name import NAME, NameType, compare_names, name_keys
@@ -30,6 +40,7 @@ __all__ = [
     "ADDRESS",
     "CRO",
     "DATE",
+    "DATETIME",
     "EMAIL",
     "IMEI",
     "NAME",
@@ -38,11 +49,13 @@ __all__ = [
     "PNC_ID",
     "POSTCODE",
     "TYPES",
+    "UK_TIME",
     "UPRN",
     "VRM",
     "AddressType",
     "Cleaned",
     "CroType",
+    "DateTimeType",
     "DateType",
     "EmailType",
     "ImeiType",
@@ -54,6 +67,7 @@ __all__ = [
     "PncIdType",
     "PostcodeType",
     "PropertyType",
+    "TimeError",
     "UnknownPropertyType",
     "UprnType",
     "VrmType",
@@ -62,6 +76,7 @@ __all__ = [
     "birth_years",
     "compare_names",
     "dob_forms",
+    "event_time",
     "extract_postcode",
     "find_phones",
     "fold",
@@ -71,10 +86,13 @@ __all__ = [
     "is_drama_number",
     "mailbox_key",
     "name_keys",
+    "parse_datetime",
     "parse_name",
+    "parse_zone",
     "phone_variants",
     "postcode_area",
     "postcode_district",
     "postcode_sector",
     "vrm_format",
+    "when",
 ]
