@@ -5,7 +5,9 @@ downloaded). It chooses among the languages most often met in UK policing, and s
 ``lang``) when a text is too short or too mixed to tell: "ok x" is no language. A record found to be
 in another language is translated by the configured ``Translator`` when it reads that language;
 the original stays in its property, the translation goes to ``text_translated``, and both are
-indexed. Run this before ``embed``, so that embeddings include the translation.
+indexed. A text is read again when it changes, or when a translator configured since can translate
+it (``redo`` translates everything again, after a better model is installed, say). Run this before
+``embed``, so that embeddings include the translation.
 """
 
 from __future__ import annotations
@@ -94,8 +96,26 @@ class LanguageSummary:
     seconds: float = 0.0
 
 
-def _state_hash(node: NarrativeNode, identifier: LanguageIdentifier, translator: Translator | None) -> str:
-    return content_hash("language", identifier.name, translator.name if translator else "", node.original)
+def _state_hash(node: NarrativeNode, identifier: LanguageIdentifier) -> str:
+    return content_hash("language", identifier.name, node.original)
+
+
+def _needs_work(node: NarrativeNode, state: str, translator: Translator | None, redo: bool) -> bool:
+    """New or changed text; or unchanged text that a translator configured since can now translate.
+
+    A run without a translator leaves earlier translations of unchanged texts alone; a changed text
+    loses its translation unless the translator makes a new one.
+    """
+    if not _worth(node):
+        return False
+    if redo or node.state.get(LANG_HASH) != state:
+        return True
+    return (
+        translator is not None
+        and node.translated is None
+        and node.lang is not None
+        and translator.supports(node.lang)
+    )
 
 
 def _translations(
@@ -164,8 +184,8 @@ def identify_pending(
                 read_pages(driver, settings.neo4j_database, checked_label(label), page_size)
             ):
                 summary.seen += len(page)
-                todo = [(n, _state_hash(n, identifier, translator)) for n in page]
-                todo = [(n, h) for n, h in todo if (redo or n.state.get(LANG_HASH) != h) and _worth(n)]
+                todo = [(n, _state_hash(n, identifier)) for n in page]
+                todo = [(n, h) for n, h in todo if _needs_work(n, h, translator, redo)]
                 summary.unchanged += len(page) - len(todo)
                 nodes = [n for n, _ in todo]
                 langs = identifier.identify_many([n.original for n in nodes])

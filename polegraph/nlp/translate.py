@@ -9,6 +9,7 @@ a missing file is an error, never a download. Nothing is loaded at import time.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from polegraph.errors import ConfigError
 
 #: The files a MarianMT model directory holds (saved by ``save_pretrained`` of model and tokenizer).
 MARIAN_FILES = ("config.json", "source.spm", "target.spm", "vocab.json")
+_OPUS_NAME = re.compile(r"opus-mt-([A-Za-z_]+)-en$")
 
 
 class Translator(Protocol):
@@ -48,7 +50,8 @@ class MarianTranslator:
         batch_size: int = 16,
         max_new_tokens: int = 256,
     ) -> None:
-        """Load the model in ``model_dir``; ``languages`` limits the source languages (None: any)."""
+        """Load the model in ``model_dir``; ``languages`` are the source languages it is used for
+        (default: what the model says it reads, see ``source_languages``; None there means any)."""
         missing = [name for name in MARIAN_FILES if not (model_dir / name).is_file()]
         if missing:
             raise ConfigError(
@@ -71,7 +74,8 @@ class MarianTranslator:
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         model: Any = MarianMTModel.from_pretrained(str(model_dir), local_files_only=True)
         self.model: Any = model.to(self.device).eval()
-        self.model_dir, self.languages = model_dir, languages
+        self.model_dir = model_dir
+        self.languages = languages if languages is not None else source_languages(model_dir, self.tokenizer)
         # Neither the input nor the output may run past the model's position embeddings.
         self.max_positions = int(getattr(model.config, "max_position_embeddings", 512))
         self.batch_size, self.max_new_tokens = batch_size, min(max_new_tokens, self.max_positions - 2)
@@ -98,6 +102,19 @@ class MarianTranslator:
             decoded = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
             out.extend(" ".join(str(text).split()) for text in decoded)
         return out
+
+
+def source_languages(model_dir: Path, tokenizer: Any) -> frozenset[str] | None:
+    """The source language a Marian model reads, when it says (None: multilingual or unknown).
+
+    From the tokenizer's ``source_lang``, else the OPUS-MT directory name (``opus-mt-pl-en``); a
+    ``mul``, group (``ROMANCE``) or missing code means the model reads several languages.
+    """
+    code = str(getattr(tokenizer, "source_lang", None) or "")
+    if not code:
+        match = _OPUS_NAME.search(model_dir.resolve().name)
+        code = match.group(1) if match else ""
+    return frozenset({code}) if len(code) == 2 and code.isalpha() and code.islower() else None
 
 
 def load_translator(settings: Settings) -> MarianTranslator | None:

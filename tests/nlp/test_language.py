@@ -25,7 +25,7 @@ POLISH = "Gdzie jesteś? Czekam pod szkołą."
 @pytest.fixture(scope="module")
 def translator(tmp_path_factory: pytest.TempPathFactory) -> MarianTranslator:
     folder = build_tiny_marian(tmp_path_factory.mktemp("marian") / "opus-mt-tiny-pl-en")
-    return MarianTranslator(folder, languages=frozenset({"pl"}), device="cpu")
+    return MarianTranslator(folder, device="cpu")
 
 
 def _messages(engines: Engines) -> dict[str, dict[str, Any]]:
@@ -68,7 +68,10 @@ def test_translation_stored_indexed_and_embedded(
     encoder: CountingEncoder,
     tmp_path: Path,
 ) -> None:
+    assert translator.languages == {"pl"}  # as the model's tokenizer says
     load_file(engines.settings, engines.driver, engines.es, "ufdr", UFDR, force="WYP")
+    # Languages first, with no translator; then a translator, configured since, translates what it reads.
+    identify_pending(engines.settings, engines.driver, engines.es, identifier=identifier, labels=["Message"])
     summary = identify_pending(
         engines.settings,
         engines.driver,
@@ -77,7 +80,7 @@ def test_translation_stored_indexed_and_embedded(
         translator=translator,
         labels=["Message"],
     )
-    assert summary.translated == 4
+    assert summary.translated == summary.seen - summary.unchanged == 4
     messages = _messages(engines)
     polish = messages[POLISH]
     assert polish["en"]  # the tiny model's output means nothing, but it is there
@@ -94,6 +97,10 @@ def test_translation_stored_indexed_and_embedded(
         "hits"
     ]
     assert polish["uid"] in [h["_id"] for h in by_translation]
+
+    # A later run without the translator leaves the translations of unchanged texts alone.
+    identify_pending(engines.settings, engines.driver, engines.es, identifier=identifier, labels=["Message"])
+    assert _messages(engines)[POLISH]["en"] == polish["en"]
 
     # The embedding reads the translation with the original.
     with EmbeddingCache(tmp_path / "embeddings.sqlite", engines.settings.embedding_dims) as cache:
