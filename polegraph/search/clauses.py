@@ -34,7 +34,14 @@ WEIGHTS: Mapping[str, float] = {
     "postcode_sector": 4.0, "postcode_district": 3.0, "name_full": 6.0, "dob_exact": 6.0, "dob_swapped": 4.0,
     "dob_year": 4.0, "dob_month": 4.0, "dob_partial": 3.0, "dob_default": 2.0, "dob_near_year": 1.0,
     "event_date": 2.0, "describe": 3.0, "name_exact": 3.0, "name_variant": 2.0, "name_phonetic": 1.0,
-    "name_fuzzy": 1.0, "name_initial": 1.0, "text": 1.0, "text_phrase": 2.0, "mention": 8.0,
+    "name_fuzzy": 1.0, "name_initial": 1.0, "text": 1.0, "text_phrase": 2.0, "mention": 8.0, "own_node": 5.0,
+}  # fmt: skip
+# The node an identifier names, by the field that holds its key: ranked above the records that merely
+# hold the same value (an address in the postcode, an account named by the phone number).
+OWN_NODES: Mapping[PartKind, tuple[str, str]] = {
+    PartKind.PHONE: ("Phone", "phones"), PartKind.VRM: ("Vehicle", "vrms"),
+    PartKind.EMAIL: ("Email", "emails"), PartKind.POSTCODE: ("Postcode", "postcodes.full"),
+    PartKind.IMEI: ("Device", "identifiers"),
 }  # fmt: skip
 DESCRIPTIVE_FIELDS = ("colour", "make", "model")
 TEXT_FIELDS = ("text", "text_translated", "address^1.5")
@@ -128,6 +135,15 @@ def _identifier_clauses(plan: QueryPlan, part: Part) -> list[Clause]:
 
 def _token_name(plan: QueryPlan, kind: str, name: str, position: int, text: str) -> str:
     return plan.name(Named(kind, text, raw=name, token=position, name=name))
+
+
+def _own_node_clause(part: Part) -> Clause | None:
+    """A boost (unnamed: not a reason, only an order) for the node that the identifier itself is."""
+    if part.kind not in OWN_NODES:
+        return None
+    label, field_name = OWN_NODES[part.kind]
+    own = {"bool": {"filter": [{"term": {"label": label}}, {"term": {field_name: part.value}}]}}
+    return {"constant_score": {"filter": own, "boost": WEIGHTS["own_node"]}}
 
 
 def _written_forms(part: Part) -> list[str]:
@@ -273,6 +289,9 @@ def plan_query(parsed: ParsedQuery) -> QueryPlan:
         mention = _mention_clause(plan, part)
         if mention is not None:
             plan.match.append(mention)
+        own = _own_node_clause(part)
+        if own is not None:
+            plan.boost.append(own)
     for index, name in enumerate(parsed.names):
         clause = _name_clauses(plan, index, name)
         if clause is not None:

@@ -49,19 +49,31 @@ def encode_cursor(cursor: Cursor) -> str:
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
 
 
+def _read(token: str) -> Cursor | None:
+    padded = token + "=" * (-len(token) % 4)
+    try:
+        version, search, pit, score, uid = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if version != VERSION:
+            return None
+        return Cursor(str(search), str(pit), float(score), str(uid))
+    except (ValueError, TypeError, binascii.Error):
+        return None
+
+
 def decode_cursor(token: str, digest: str) -> Cursor:
     """The cursor in ``token``, checked against the search it is used with."""
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        version, search, pit, score, uid = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        cursor = Cursor(str(search), str(pit), float(score), str(uid))
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise SearchError(
-            "the page cursor is not one this service issued", hint="start the search again"
-        ) from exc
-    if version != VERSION or cursor.search != digest:
+    cursor = _read(token)
+    if cursor is None:
+        raise SearchError("the page cursor is not one this service issued", hint="start the search again")
+    if cursor.search != digest:
         raise SearchError(
             "the page cursor belongs to another search",
             hint="use a cursor only with the query, filters and user that produced it",
         )
     return cursor
+
+
+def cursor_pit(token: str) -> str | None:
+    """The point in time a cursor reads from, or None when the token is not a cursor."""
+    cursor = _read(token)
+    return cursor.pit if cursor else None

@@ -26,7 +26,7 @@ from elasticsearch import ApiError, Elasticsearch
 
 from polegraph.config import Settings
 from polegraph.search.clauses import QueryPlan, plan_query
-from polegraph.search.cursor import Cursor, decode_cursor, encode_cursor, search_digest
+from polegraph.search.cursor import Cursor, cursor_pit, decode_cursor, encode_cursor, search_digest
 from polegraph.search.filters import (
     SearchError,
     SearchFilter,
@@ -190,6 +190,11 @@ def prepare_search(
             hidden = knn_body(vector, unreadable, k=WINDOW, similarity=min_similarity, size=0)
             prepared.add("knn_restricted", hidden | {"aggs": BY_FORCE})
     return prepared
+
+
+def release_cursor(es: Elasticsearch, after: str) -> None:
+    """Close the point in time behind a cursor whose later pages will not be read (it expires anyway)."""
+    close_pit(es, cursor_pit(after))
 
 
 def search(

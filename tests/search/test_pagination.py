@@ -8,7 +8,7 @@ import pytest
 
 from polegraph.ingest import load_file
 from polegraph.search.filters import SearchError
-from polegraph.search.query import search
+from polegraph.search.query import release_cursor, search
 from polegraph.search.results import SearchResult
 from tests.conftest import Engines
 from tests.search.corpus import WYP_OFFICER
@@ -56,3 +56,9 @@ def test_pages_hold_every_record_once_while_records_arrive(corpus: Engines, tmp_
     # The last page closed its point in time: an old cursor now says the results expired.
     with pytest.raises(SearchError, match="expired"):
         page(corpus, pages[1].next_cursor)
+    # So does the cursor of a search the investigator abandoned and released.
+    abandoned = page(corpus, None).next_cursor
+    assert abandoned is not None
+    release_cursor(corpus.es, abandoned)
+    with pytest.raises(SearchError, match="expired"):
+        page(corpus, abandoned)
