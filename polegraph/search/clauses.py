@@ -31,7 +31,8 @@ Clause = dict[str, Any]
 # Constant scores: an identifier outweighs a full name, which outweighs a date or a word.
 WEIGHTS: Mapping[str, float] = {
     "identifier": 20.0, "reference": 15.0, "vrm_anpr": 12.0, "postcode": 8.0, "vrm_partial": 6.0,
-    "postcode_sector": 4.0, "postcode_district": 3.0, "name_full": 6.0, "dob_exact": 6.0, "dob_swapped": 4.0,
+    "postcode_sector": 4.0, "postcode_district": 3.0, "name_full": 6.0, "name_initials": 3.0,
+    "dob_exact": 6.0, "dob_swapped": 4.0,
     "dob_year": 4.0, "dob_month": 4.0, "dob_partial": 3.0, "dob_default": 2.0, "dob_near_year": 1.0,
     "event_date": 2.0, "describe": 3.0, "name_exact": 3.0, "name_variant": 2.0, "name_phonetic": 1.0,
     "name_fuzzy": 1.0, "name_initial": 1.0, "text": 1.0, "text_phrase": 2.0, "mention": 8.0, "own_node": 5.0,
@@ -219,12 +220,17 @@ def _name_clauses(plan: QueryPlan, index: int, name: str) -> Clause | None:
         per_token.append({"dis_max": {"queries": options}})
     # Every token must match, except one of three or more: a missing middle name still finds them.
     tokens_match = {"bool": {"should": per_token, "minimum_should_match": "2<-1"}}
-    fingerprint = name_keys(name)["fingerprint"]
-    full = []
-    if fingerprint and len(tokens) > 1:
-        named = Named("name_full", fingerprint[0], raw=name, name=name)
-        full.append(plan.constant(named, _terms("name_keys.fingerprint", fingerprint), "name_full"))
-    return {"bool": {"must": [tokens_match], "should": full}}
+    keys = name_keys(name)
+    whole = []
+    if keys["fingerprint"] and len(tokens) > 1:
+        named = Named("name_full", keys["fingerprint"][0], raw=name, name=name)
+        whole.append(plan.constant(named, _terms("name_keys.fingerprint", keys["fingerprint"]), "name_full"))
+    # "M Khan": the initial with the surname ("M KHAN") is one key, so M must be a forename of a KHAN.
+    initials = [k for k in keys["initials"] if " " in k and len(k.split(" ", 1)[0]) == 1]
+    if initials and any(len(t.text) == 1 for t in tokens):
+        named = Named("name_initials", ", ".join(initials), raw=name, name=name)
+        whole.append(plan.constant(named, _terms("name_keys.initials", initials), "name_initials"))
+    return {"bool": {"must": [tokens_match], "should": whole}}
 
 
 def _month_end(year: int, month: int) -> str:

@@ -78,8 +78,8 @@ def _doc_token(kind: str, token: str, folded: Sequence[str]) -> str | None:
     elif kind == "name_phonetic":
         found = [t for t in candidates if sound_alike(t, token)]
     elif kind == "name_fuzzy":
-        found = sorted((t for t in candidates if Levenshtein.distance(t, token) <= 2), key=lambda t: (
-            Levenshtein.distance(t, token), t))  # fmt: skip
+        by_distance = sorted((Levenshtein.distance(t, token), t) for t in candidates)
+        found = [t for distance, t in by_distance if distance <= 2]
     elif kind == "name_initial":
         found = [t for t in folded if t.startswith(token) and len(t) > 1]
     else:
@@ -109,6 +109,9 @@ def _name_lines(named: list[Named], source: Mapping[str, Any]) -> list[str]:
                 continue
             found = _doc_token(best.kind, best.value, folded)
             others.append(f"{_NAME_TEXT[best.kind]} {best.value}" + (f" ({found})" if found else ""))
+        initials = [c.value for c in named if c.kind == "name_initials" and c.name == name]
+        if initials:
+            lines.append(f"initials {initials[0]}")
         if name in full:
             lines.append(f"full name {' '.join(exact) or name.upper()} in any order")
         elif exact:

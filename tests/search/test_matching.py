@@ -56,7 +56,7 @@ def reasons(result: SearchResult, uid: str) -> str:
         ("Willaim Smith", SMITH, "WILLIAM"),  # typo
         ("Katherine Johnston", JOHNSTONE, "JOHNSTONE"),  # a letter short
         ("Sean ONeill", ONEILL, "name SEAN ONEILL"),  # apostrophe left out
-        ("M Khan", KHAN_CRIME, "initial M (MOHAMMED)"),
+        ("M Khan", KHAN_CRIME, "initials M KHAN | name KHAN | initial M (MOHAMMED)"),
         ("Immy Khan", None, None),  # no such alias: nothing is invented
     ],
 )

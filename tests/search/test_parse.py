@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from polegraph.schema import es_indices, load_ontology
+from polegraph.search.clauses import plan_query
 from polegraph.search.parse import PartKind, parse_query
 from polegraph.types import DATE, PHONE, VRM, anpr_key
 from polegraph.types.date import PartialDate
@@ -162,3 +166,40 @@ def test_a_current_registration_and_its_misreads_are_marks_with_one_key(mark: st
     for text in (mark, f"{mark[:4]} {mark[4:]}", mark.lower(), misread):
         (part,) = [p for p in parse_query(text).parts if p.kind is PartKind.VRM]
         assert part.variants == (anpr_key(mark),)
+
+
+def _mapped_fields(properties: dict[str, Any], prefix: str = "") -> set[str]:
+    fields = set()
+    for name, spec in properties.items():
+        fields.add(prefix + name)
+        fields |= _mapped_fields(spec.get("properties", {}), f"{prefix}{name}.")
+    return fields
+
+
+_DSL = """
+    bool should must filter minimum_should_match constant_score boost _name terms term value case_insensitive
+    prefix dis_max queries fuzzy fuzziness prefix_length max_expansions range gte lte relation multi_match
+    query fields type tie_breaker match_phrase slop match_all
+"""
+DSL_WORDS = frozenset(_DSL.split())
+MAPPED = _mapped_fields(es_indices(load_ontology())["entities"]["mappings"]["properties"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=60) | st.sampled_from(['{"match_all": {}}', "_id:* OR 1=1", "KHAN, Mo 07911 123456"]))
+def test_what_is_typed_is_only_ever_a_value_in_the_query(text: str) -> None:
+    plan = plan_query(parse_query(text))
+    query = plan.scoring_query([])
+    assert {k for k, _ in _walk(query)} <= DSL_WORDS | MAPPED
+    names = [v for k, v in _walk(query) if k == "_name"]
+    assert sorted(names) == sorted(plan.clauses)  # every named clause is known, and only once
+
+
+def _walk(node: object) -> Iterator[tuple[str, object]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key, value
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _walk(item)
