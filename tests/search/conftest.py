@@ -3,9 +3,10 @@
 The corpus is loaded into emptied engines (``tests.conftest.empty``, what the ``engines`` fixture
 does) through ``polegraph.ingest.load_file``; its narratives are embedded by ``polegraph embed``
 (``polegraph.nlp.embed.embed_pending``) with the real model, which writes the vectors to the graph
-and the index. The search tests only read, so they share it. The model is imported in a background
-thread from the moment the corpus is loaded, while the lexical tests run: importing torch and
-sentence-transformers is most of the suite's set-up time, and only the kNN tests wait for it.
+and the index. The search tests only read, so they share it. The model (transformers,
+sentence-transformers, the weights) is loaded in a background thread from the moment the corpus is
+loaded, while the lexical tests run: those imports are most of the suite's set-up time, and only the
+kNN tests wait for them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import torch  # noqa: F401 - in the main thread, before the model's thread starts: see MODEL_IMPORTS
 from elasticsearch import Elasticsearch
 from neo4j import Driver
 
@@ -28,22 +30,17 @@ from polegraph.search.hybrid import Encoder
 from tests.conftest import Engines, empty
 from tests.search.corpus import write_files
 
-# Imports of the model under way. Hypothesis seeds torch's random generator whenever "torch" is in
-# sys.modules; doing so while another thread is half-way through `import torch` makes torch register
-# its kernels twice (a UserWarning, an error here). Tests that use hypothesis wait for these first.
+# Imports of the model under way (transformers, sentence-transformers, the weights) in a thread.
+# Torch itself is imported above, in the main thread: imported in a thread under pytest's warnings
+# capture, it now and then reports overriding one of its own kernels (a UserWarning, an error here).
 MODEL_IMPORTS: list[Future[Any]] = []
-
-
-def settle_model_import() -> None:
-    """Wait until no import of the model is under way (its outcome is the fixture's business)."""
-    wait(MODEL_IMPORTS)
 
 
 @pytest.fixture(scope="package", autouse=True)
 def _model_imported_before_leaving() -> Iterator[None]:
-    """No import is left running into other packages' tests (their hypothesis tests included)."""
+    """No import is left running into other packages' tests."""
     yield
-    settle_model_import()
+    wait(MODEL_IMPORTS)
 
 
 @pytest.fixture(scope="session")

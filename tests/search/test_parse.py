@@ -16,12 +16,6 @@ from polegraph.search.clauses import plan_query
 from polegraph.search.parse import PartKind, parse_query
 from polegraph.types import DATE, PHONE, VRM, anpr_key
 from polegraph.types.date import PartialDate
-from tests.search.conftest import settle_model_import
-
-
-@pytest.fixture(autouse=True)
-def _no_model_import_under_way() -> None:
-    settle_model_import()
 
 
 def kinds(text: str) -> dict[str, str]:
