@@ -43,7 +43,8 @@ WYP_INTEL = INTEL_HEADER + (
     "A 14 year old girl was taken by two older men to a hotel in Rochdale late at night.,"
     "Mohammed KHAN,19/05/1987,Subject,07911123456,\n"
     "WY-INT-2,03/03/2024,03/03/2024,DC 202,Officer,3x5x2,1,A,C,Not to be shared outside the WYP CSE team,"
-    "OFFICIAL-SENSITIVE,KHAN is believed to supply cannabis from a flat on Oak Avenue in Leeds.,,,,,\n"
+    "OFFICIAL-SENSITIVE,KHAN is believed to supply cannabis from a flat on Oak Avenue in Leeds; he drives "
+    "YX65 ABC and answers 07911 123456.,,,,,\n"
     "WY-INT-3,04/03/2024,04/03/2024,DS 303,CHIS,3x5x2,2,A,P,,SECRET,"
     "Covert source reports a girl moved between hotels in Rochdale and Oldham.,,,,,\n"
 )

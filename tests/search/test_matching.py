@@ -112,11 +112,17 @@ def test_an_identifier_is_found_from_every_format(corpus: Engines, query: str, f
     assert why in reasons(result, found)
 
 
-def test_a_number_written_in_a_narrative_is_found(corpus: Engines) -> None:
-    # WY-INT-1 lists the number as 07911123456 only in its Phones column: the phone node meets it. The
-    # crime narrative does not mention it; an intel text that writes "YX65 ABC" out would be found too.
-    result = run(corpus, "07911 123456")
-    assert set(uids(result)) == {"phone:+447911123456"}
+def test_an_identifier_written_in_a_narrative_is_found(corpus: Engines) -> None:
+    # WY-INT-2 names the phone and the car only in its text ("YX65 ABC", "07911 123456"): the nodes
+    # come first, the report after them, in whatever format the query was typed.
+    for query, node, value in (
+        ("+44 7911 123456", "phone:+447911123456", "+447911123456"),
+        ("yx65abc", "vehicle:YX65ABC", "YX65ABC"),
+    ):
+        result = run(corpus, query)
+        assert uids(result)[0] == node
+        assert "intelreport:WYP:INTEL:WY-INT-2" in uids(result)
+        assert f"text mentions {value}" in reasons(result, "intelreport:WYP:INTEL:WY-INT-2")
 
 
 def test_dates_of_birth_tolerate_swaps_and_partial_dates(corpus: Engines) -> None:
