@@ -26,11 +26,11 @@ test: env lint typecheck  ## the whole check CI runs: ruff, mypy, pytest against
 	$(VENV)/bin/python -m pytest
 
 lint: env  ## ruff
-	$(VENV)/bin/ruff check polegraph tests bench
-	$(VENV)/bin/ruff format --check polegraph tests bench
+	$(VENV)/bin/python -m ruff check polegraph tests bench
+	$(VENV)/bin/python -m ruff format --check polegraph tests bench
 
 typecheck: env  ## mypy --strict on the package
-	$(VENV)/bin/mypy
+	$(VENV)/bin/python -m mypy
 
 stack-up: env  ## start the local Neo4j and Elasticsearch
 	$(PG) stack up
