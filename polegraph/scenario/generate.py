@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from polegraph.errors import PolegraphError
 from polegraph.scenario import background, background_intel
@@ -46,6 +47,7 @@ from polegraph.scenario.truth import Ledger
 from polegraph.scenario.truth_files import ground_truth, write_humans
 
 T = TypeVar("T")
+T_contra = TypeVar("T_contra", contravariant=True)
 # Labels of each kind of file at load time (the intel rows carry their own, overriding these).
 SENSITIVE = "OFFICIAL-SENSITIVE"
 LABELS: dict[str, dict[str, Any]] = {
@@ -133,78 +135,61 @@ def _prepare(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
+class _Export(Protocol[T_contra]):
+    """A writer of one file in a real format (crime, custody, missing, intelligence, ANPR, open data)."""
+
+    def write(self, item: T_contra, /) -> None: ...
+
+    def write_bad(self, rng: random.Random, /) -> None: ...
+
+    def close(self) -> FileStats: ...
+
+
+def _export(
+    run: _Run,
+    relpath: str,
+    items: Iterator[T],
+    export: _Export[T],
+    rng: random.Random,
+    fmt: str,
+    force: str,
+    system: str,
+) -> None:
+    """Stream ``items`` into one export (with its planted bad records) and add it to the manifest."""
+    run.stream_into(relpath, items, export.write, lambda: export.write_bad(rng))
+    run.done(relpath, fmt, force, system, export.close())
+
+
 def _force_files(run: _Run, pop: Population, net: NetworkRecords, force_index: int) -> None:
     """Every file of one force: crime, custody, missing, intelligence, ANPR, open data."""
     force = pop.forces[force_index]
     code, seed, ledger = force.code, run.seed, run.ledger
     counts = force_plan(pop.local_count(force_index)).counts
     rng = stream(seed, "force-files", code)
-    crime_layout = CRIME_LAYOUTS[force_index % len(CRIME_LAYOUTS)]
-    crime = CrimeExport(run.out, seed, force, crime_layout, ledger)
-    planted = net.crime.get(code, [])
-    run.stream_into(
-        crime.export.relpath,
-        interleave(background.occurrences(pop, force_index, counts["crime"]), planted, counts["crime"], rng),
-        crime.write,
-        lambda: crime.write_bad(rng),
-    )
-    run.done(crime.export.relpath, "crime", code, CRIME_SYSTEMS[crime_layout], crime.close())
+    layout = CRIME_LAYOUTS[force_index % len(CRIME_LAYOUTS)]
+    crime = CrimeExport(run.out, seed, force, layout, ledger)
+    occurrences = background.occurrences(pop, force_index, counts["crime"])
+    planted = interleave(occurrences, net.crime.get(code, []), counts["crime"], rng)
+    _export(run, crime.export.relpath, planted, crime, rng, "crime", code, CRIME_SYSTEMS[layout])
     custody = CustodyExport(run.out, seed, force, force_index % 2, ledger)
-    run.stream_into(
-        custody.csv.relpath,
-        interleave(
-            background.detentions(pop, force_index, counts["custody"]),
-            net.custody.get(code, []),
-            counts["custody"],
-            rng,
-        ),
-        custody.write,
-        lambda: custody.write_bad(rng),
-    )
-    run.done(custody.csv.relpath, "custody", code, "CUSTODY", custody.close())
+    detentions = background.detentions(pop, force_index, counts["custody"])
+    planted_d = interleave(detentions, net.custody.get(code, []), counts["custody"], rng)
+    _export(run, custody.csv.relpath, planted_d, custody, rng, "custody", code, "CUSTODY")
     missing = MissingExport(run.out, seed, force, ledger)
-    run.stream_into(
-        missing.csv.relpath,
-        interleave(
-            background_intel.episodes(pop, force_index, counts["missing"]),
-            net.missing.get(code, []),
-            counts["missing"],
-            rng,
-        ),
-        missing.write,
-        lambda: missing.write_bad(rng),
-    )
-    run.done(missing.csv.relpath, "missing", code, "MISSING", missing.close())
+    episodes = background_intel.episodes(pop, force_index, counts["missing"])
+    planted_e = interleave(episodes, net.missing.get(code, []), counts["missing"], rng)
+    _export(run, missing.csv.relpath, planted_e, missing, rng, "missing", code, "MISSING")
     intel = IntelExport(run.out, seed, force, INTEL_LAYOUTS[force_index % 2], ledger)
-    run.stream_into(
-        intel.csv.relpath,
-        interleave(
-            background_intel.intel_reports(pop, force_index, counts["intel"]),
-            net.intel.get(code, []),
-            counts["intel"],
-            rng,
-        ),
-        intel.write,
-        lambda: intel.write_bad(rng),
-    )
-    run.done(intel.csv.relpath, "intel", code, "INTEL", intel.close())
+    reports = background_intel.intel_reports(pop, force_index, counts["intel"])
+    planted_r = interleave(reports, net.intel.get(code, []), counts["intel"], rng)
+    _export(run, intel.csv.relpath, planted_r, intel, rng, "intel", code, "INTEL")
     anpr = AnprExport(run.out, seed, force, ledger)
     reads = background_intel.anpr_reads(pop, pop.ids, force_index, counts["anpr"], camera_sites(seed, force))
-    run.stream_into(
-        anpr.csv.relpath,
-        interleave(reads, net.anpr.get(code, []), counts["anpr"], rng),
-        anpr.write,
-        lambda: anpr.write_bad(rng),
-    )
-    run.done(anpr.csv.relpath, "anpr", code, "ANPR", anpr.close())
+    planted_a = interleave(reads, net.anpr.get(code, []), counts["anpr"], rng)
+    _export(run, anpr.csv.relpath, planted_a, anpr, rng, "anpr", code, "ANPR")
     street = StreetExport(run.out, force, ledger)
-    run.stream_into(
-        street.csv.relpath,
-        background.street_crimes(pop, force_index, counts["police-uk-street"]),
-        street.write,
-        lambda: street.write_bad(rng),
-    )
-    run.done(street.csv.relpath, "police-uk-street", code, "POLICE_UK", street.close())
+    crimes = background.street_crimes(pop, force_index, counts["police-uk-street"])
+    _export(run, street.csv.relpath, crimes, street, rng, "police-uk-street", code, "POLICE_UK")
 
 
 def _comms_files(run: _Run, pop: Population, network: Network) -> None:
