@@ -29,12 +29,9 @@ from polegraph.nlp.cache import EmbeddingCache, Vector, cache_path
 from polegraph.nlp.narrative import (
     EMBEDDING_HASH,
     NarrativeNode,
-    WriteBehind,
     checked_label,
     content_hash,
-    narrative_types,
-    prefetch,
-    read_pages,
+    each_page,
     write_page,
 )
 
@@ -243,37 +240,27 @@ def embed_pending(
     summary = EmbedSummary()
     own_cache = cache is None
     store = EmbeddingCache(cache_path(settings), settings.embedding_dims) if cache is None else cache
-    writer = WriteBehind()
+
+    def handle(label: str, page: list[NarrativeNode]) -> Callable[[], None] | None:
+        summary.seen += len(page)
+        planned = _plan(page, encoder.name, redo, summary)
+        vectors = _vectors(planned, encoder, store, summary)
+        rows = [
+            {"uid": p.uid, "hash": p.hash, "vector": vectors[p.hash].tolist()}
+            for p in planned
+            if p.hash is not None
+        ]
+        cleared = [p.uid for p in planned if p.hash is None]
+        summary.embedded += len(rows)
+        summary.cleared += len(cleared)
+        if not rows and not cleared:
+            return None
+        return functools.partial(_write, settings, driver, es, label, encoder.name, rows, cleared, summary)
+
     try:
-        for label in labels or list(narrative_types()):
-            pages = read_pages(driver, settings.neo4j_database, checked_label(label), page_size)
-            for page in prefetch(pages):
-                summary.seen += len(page)
-                planned = _plan(page, encoder.name, redo, summary)
-                vectors = _vectors(planned, encoder, store, summary)
-                rows = [
-                    {"uid": p.uid, "hash": p.hash, "vector": vectors[p.hash].tolist()}
-                    for p in planned
-                    if p.hash is not None
-                ]
-                cleared = [p.uid for p in planned if p.hash is None]
-                summary.embedded += len(rows)
-                summary.cleared += len(cleared)
-                if rows or cleared:
-                    writer.submit(
-                        functools.partial(
-                            _write, settings, driver, es, label, encoder.name, rows, cleared, summary
-                        )
-                    )
-                if progress is not None:
-                    progress(len(page))
-        writer.wait()
-    except BaseException:
-        writer.drain()
-        raise
+        each_page(settings, driver, es, labels, page_size, handle, progress)
     finally:
         if own_cache:
             store.close()
-    es.indices.refresh(index=settings.index_name("entities"))
     summary.seconds = time.monotonic() - started
     return summary

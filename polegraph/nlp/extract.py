@@ -37,12 +37,8 @@ from polegraph.nlp.mentions import PERSON_KIND, Mention, RecordMentions, write_m
 from polegraph.nlp.narrative import (
     MENTIONS_HASH,
     NarrativeNode,
-    WriteBehind,
-    checked_label,
     content_hash,
-    narrative_types,
-    prefetch,
-    read_pages,
+    each_page,
 )
 from polegraph.nlp.rules import RULESET, find_identifiers
 from polegraph.search.indexer import index_nodes
@@ -291,7 +287,6 @@ def extract_pending(
         nlp = build_pipeline(Gazetteer.from_graph(driver, db), statistical=statistical_model())
     pipeline_name = f"{RULESET}+{GAZETTEER_VERSION}+{'+'.join(nlp.pipe_names)}"
     summary = ExtractSummary()
-    writer = WriteBehind()
 
     def write(found: list[RecordMentions]) -> None:
         counts = write_mentions(driver, db, found)
@@ -304,26 +299,17 @@ def extract_pending(
                 sources_index=settings.index_name("source_records"),
             )  # fmt: skip
 
-    try:
-        for label in labels or list(narrative_types()):
-            for page in prefetch(read_pages(driver, db, checked_label(label), page_size)):
-                summary.seen += len(page)
-                todo = [
-                    n for n in page
-                    if (n.texts or MENTIONS_HASH in n.state)
-                    and (redo or n.state.get(MENTIONS_HASH) != extraction_hash(n, pipeline_name))
-                ]  # fmt: skip
-                summary.unchanged += len(page) - len(todo)
-                summary.extracted += len(todo)
-                if todo:
-                    found = _find(nlp, todo, pipeline_name, summary)
-                    writer.submit(functools.partial(write, found))
-                if progress is not None:
-                    progress(len(page))
-        writer.wait()
-    except BaseException:
-        writer.drain()
-        raise
-    es.indices.refresh(index=settings.index_name("entities"))
+    def handle(label: str, page: list[NarrativeNode]) -> Callable[[], None] | None:
+        summary.seen += len(page)
+        todo = [
+            n for n in page
+            if (n.texts or MENTIONS_HASH in n.state)
+            and (redo or n.state.get(MENTIONS_HASH) != extraction_hash(n, pipeline_name))
+        ]  # fmt: skip
+        summary.unchanged += len(page) - len(todo)
+        summary.extracted += len(todo)
+        return functools.partial(write, _find(nlp, todo, pipeline_name, summary)) if todo else None
+
+    each_page(settings, driver, es, labels, page_size, handle, progress)
     summary.seconds = time.monotonic() - started
     return summary

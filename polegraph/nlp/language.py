@@ -25,12 +25,9 @@ from polegraph.config import Settings
 from polegraph.nlp.narrative import (
     LANG_HASH,
     NarrativeNode,
-    WriteBehind,
     checked_label,
     content_hash,
-    narrative_types,
-    prefetch,
-    read_pages,
+    each_page,
     write_page,
 )
 from polegraph.nlp.translate import Translator
@@ -177,38 +174,27 @@ def identify_pending(
     identifier = identifier or default_identifier()
     summary = LanguageSummary(by_language={})
     assert summary.by_language is not None
-    writer = WriteBehind()
-    try:
-        for label in labels or list(narrative_types()):
-            for page in prefetch(
-                read_pages(driver, settings.neo4j_database, checked_label(label), page_size)
-            ):
-                summary.seen += len(page)
-                todo = [(n, _state_hash(n, identifier)) for n in page]
-                todo = [(n, h) for n, h in todo if _needs_work(n, h, translator, redo)]
-                summary.unchanged += len(page) - len(todo)
-                nodes = [n for n, _ in todo]
-                langs = identifier.identify_many([n.original for n in nodes])
-                english = _translations(nodes, langs, translator)
-                rows = []
-                for (node, state), lang in zip(todo, langs, strict=True):
-                    if lang is None or not node.original:
-                        summary.undetermined += 1
-                    else:
-                        summary.identified += 1
-                        summary.by_language[lang] = summary.by_language.get(lang, 0) + 1
-                    rows.append(
-                        {"uid": node.uid, "lang": lang, "translated": english.get(node.uid), "hash": state}
-                    )
-                summary.translated += len(english)
-                if rows:
-                    writer.submit(functools.partial(_write, settings, driver, es, label, rows, summary))
-                if progress is not None:
-                    progress(len(page))
-        writer.wait()
-    except BaseException:
-        writer.drain()
-        raise
-    es.indices.refresh(index=settings.index_name("entities"))
+
+    def handle(label: str, page: list[NarrativeNode]) -> Callable[[], None] | None:
+        assert summary.by_language is not None
+        summary.seen += len(page)
+        todo = [(n, _state_hash(n, identifier)) for n in page]
+        todo = [(n, h) for n, h in todo if _needs_work(n, h, translator, redo)]
+        summary.unchanged += len(page) - len(todo)
+        nodes = [n for n, _ in todo]
+        langs = identifier.identify_many([n.original for n in nodes])
+        english = _translations(nodes, langs, translator)
+        rows = []
+        for (node, state), lang in zip(todo, langs, strict=True):
+            if lang is None or not node.original:
+                summary.undetermined += 1
+            else:
+                summary.identified += 1
+                summary.by_language[lang] = summary.by_language.get(lang, 0) + 1
+            rows.append({"uid": node.uid, "lang": lang, "translated": english.get(node.uid), "hash": state})
+        summary.translated += len(english)
+        return functools.partial(_write, settings, driver, es, label, rows, summary) if rows else None
+
+    each_page(settings, driver, es, labels, page_size, handle, progress)
     summary.seconds = time.monotonic() - started
     return summary

@@ -249,6 +249,42 @@ class WriteBehind:
             raise error
 
 
+PageHandler = Callable[[str, list["NarrativeNode"]], Callable[[], None] | None]
+
+
+def each_page(
+    settings: Settings,
+    driver: Driver,
+    es: Elasticsearch,
+    labels: Sequence[str] | None,
+    page_size: int,
+    handle: PageHandler,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """The loop every NLP step runs: pages of text-bearing nodes read ahead, written behind.
+
+    ``handle(label, page)`` does the step's work on one page and returns the write to run (or
+    None); the write runs in a thread while the next page is read and handled. A failure waits
+    for the write in flight and propagates. The entity index is refreshed at the end.
+    """
+    writer = WriteBehind()
+    try:
+        for label in labels or list(narrative_types()):
+            for page in prefetch(
+                read_pages(driver, settings.neo4j_database, checked_label(label), page_size)
+            ):
+                write = handle(label, page)
+                if write is not None:
+                    writer.submit(write)
+                if progress is not None:
+                    progress(len(page))
+        writer.wait()
+    except BaseException:
+        writer.drain()
+        raise
+    es.indices.refresh(index=settings.index_name("entities"))
+
+
 def _partial_updates(
     es: Elasticsearch, index: str, label: str, docs: Sequence[tuple[str, dict[str, Any]]]
 ) -> tuple[int, list[str]]:
