@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from polegraph.loaders.records import Bundle
 from polegraph.types import anpr_key
 from tests.loaders.test_nominals import (
-    CELLS,
     FIXTURES,
     bundles_of,
     csv_record_count,
     edges,
-    fuzz_bytes,
-    fuzz_rows,
-    header_of,
     node,
     quarantined_of,
     read_all,
-    refuses_wrong_files,
 )
 
 READS = FIXTURES / "anpr" / "anpr_reads.csv"
@@ -85,23 +75,3 @@ def test_reads_without_an_id_get_a_stable_one_and_the_camera_as_site() -> None:
 def test_one_camera_site_across_reads() -> None:
     sites = {node(b, "Place").uid for b in reads() if node(b, "AnprRead").props["camera_id"] == "CAM-0113-04"}
     assert sites == {"place:camera:LSHAREHILLS01"}
-
-
-def test_empty_and_wrong_files(tmp_path: Path) -> None:
-    assert read_all("anpr", FIXTURES / "anpr" / "empty.csv") == []
-    refuses_wrong_files("anpr", tmp_path)
-
-
-_HEADER = header_of(READS)
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.lists(CELLS, min_size=len(_HEADER) - 2, max_size=len(_HEADER) + 1), max_size=6))
-def test_random_rows_are_bundles_or_quarantined(rows: list[list[str]]) -> None:
-    fuzz_rows("anpr", _HEADER, rows)
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.binary(max_size=300))
-def test_random_bytes_raise_only_format_errors(data: bytes) -> None:
-    fuzz_bytes("anpr", data)

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from polegraph.loaders.records import Bundle
 from tests.loaders.test_nominals import (
-    CELLS,
     FIXTURES,
     bundles_of,
     csv_record_count,
     edges,
-    fuzz_bytes,
-    fuzz_rows,
-    header_of,
     node,
     quarantined_of,
     read_all,
-    refuses_wrong_files,
 )
 
 CUSTODY = FIXTURES / "custody" / "custody_records.csv"
@@ -106,23 +98,3 @@ def test_a_phone_in_custody_and_in_a_crime_record_is_one_node() -> None:
     assert custody_phone.props["raw_values"] == ["+44 (0)7700 900123"]
     crime = next(b for b in bundles_of(read_all("crime", NICHE)) if b.source.record_id == "13/2024/000101")
     assert custody_phone.uid == node(crime, "Phone", "900123").uid
-
-
-def test_empty_and_wrong_files(tmp_path: Path) -> None:
-    assert read_all("custody", FIXTURES / "custody" / "empty.csv") == []
-    refuses_wrong_files("custody", tmp_path)
-
-
-_HEADER = header_of(CUSTODY)
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.lists(CELLS, min_size=len(_HEADER) - 3, max_size=len(_HEADER) + 2), max_size=5))
-def test_random_rows_are_bundles_or_quarantined(rows: list[list[str]]) -> None:
-    fuzz_rows("custody", _HEADER, rows)
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.binary(max_size=300))
-def test_random_bytes_raise_only_format_errors(data: bytes) -> None:
-    fuzz_bytes("custody", data)

@@ -16,13 +16,10 @@ from tests.loaders.test_nominals import (
     bundles_of,
     csv_record_count,
     edges,
-    fuzz_bytes,
     fuzz_rows,
-    header_of,
     node,
     quarantined_of,
     read_all,
-    refuses_wrong_files,
 )
 
 REPORTS = FIXTURES / "intel" / "intel_reports.csv"
@@ -153,21 +150,9 @@ def test_a_duplicate_report_is_the_same_record() -> None:
     assert first.nodes == duplicate.nodes
 
 
-def test_empty_and_wrong_files(tmp_path: Path) -> None:
-    assert read_all("intel", FIXTURES / "intel" / "empty.csv") == []
-    refuses_wrong_files("intel", tmp_path)
-
-
-_HEADER = header_of(REPORTS)
 _GRADING_CELLS = st.sampled_from(
     ["", "1", "2", "3", "4", "A", "B", "E", "F", "P", "C", "X", "5x5x5", "3x5x2"]
 )
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.lists(CELLS, min_size=len(_HEADER), max_size=len(_HEADER) + 1), max_size=5))
-def test_random_rows_are_bundles_or_quarantined(rows: list[list[str]]) -> None:
-    fuzz_rows("intel", _HEADER, rows)
 
 
 @settings(max_examples=60, deadline=None)
@@ -179,9 +164,3 @@ def test_random_rows_are_bundles_or_quarantined(rows: list[list[str]]) -> None:
 def test_random_gradings_are_stored_or_quarantined(rows: list[tuple[str, str, str, str, str]]) -> None:
     header = ["URN", "Grading Scheme", "Source Evaluation", "Intelligence Assessment", "Handling Code"]
     fuzz_rows("intel", header, [list(row) for row in rows])
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.binary(max_size=300))
-def test_random_bytes_raise_only_format_errors(data: bytes) -> None:
-    fuzz_bytes("intel", data)

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from polegraph.loaders.records import Bundle
 from tests.loaders.test_nominals import (
-    CELLS,
     FIXTURES,
     bundles_of,
     csv_record_count,
     edges,
-    fuzz_bytes,
-    fuzz_rows,
-    header_of,
     node,
     quarantined_of,
     read_all,
-    refuses_wrong_files,
 )
 
 EPISODES = FIXTURES / "missing" / "missing_episodes.csv"
@@ -103,23 +93,3 @@ def test_repeat_episodes_are_separate_records() -> None:
     third, fourth = episodes["MFH/24/0301#3"], episodes["MFH/24/0301#4"]
     assert node(third, "MissingEpisode").uid != node(fourth, "MissingEpisode").uid
     assert node(third, "Person").uid != node(fourth, "Person").uid  # nominals are never merged here
-
-
-def test_empty_and_wrong_files(tmp_path: Path) -> None:
-    assert read_all("missing", FIXTURES / "missing" / "empty.csv") == []
-    refuses_wrong_files("missing", tmp_path)
-
-
-_HEADER = header_of(EPISODES)
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.lists(CELLS, min_size=len(_HEADER) - 2, max_size=len(_HEADER) + 1), max_size=5))
-def test_random_rows_are_bundles_or_quarantined(rows: list[list[str]]) -> None:
-    fuzz_rows("missing", _HEADER, rows)
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.binary(max_size=300))
-def test_random_bytes_raise_only_format_errors(data: bytes) -> None:
-    fuzz_bytes("missing", data)
