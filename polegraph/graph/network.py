@@ -271,7 +271,7 @@ def timeline(
             int(row["at"]),
             [to_edge(t["r"]) for t in row["ties"]],
             [to_node(t["via"]) if t["via"] else None for t in row["ties"]],
-        )  # fmt: skip
+        )
         for row in rows
         if row["at"] is not None
     ]
