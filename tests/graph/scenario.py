@@ -12,14 +12,20 @@ Lancashire (LAN) holds one record nobody else may read. The shapes the tests nee
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+import strawberry
 from elasticsearch import Elasticsearch
+from graphql import GraphQLError
 from neo4j import Driver
 
+from polegraph.api.context import RequestContext
+from polegraph.api.data import TYPES, DataQuery
+from polegraph.api.ids import to_global_id
 from polegraph.config import Settings
 from polegraph.ingest import load_file
 from polegraph.security.policy import Principal
@@ -131,3 +137,35 @@ def network(
 ) -> Network:
     """The network, loaded once per test module into emptied engines."""
     return load_network(stack, neo4j_driver, es_client, tmp_path_factory.mktemp("network"))
+
+
+SCHEMA = strawberry.Schema(query=DataQuery, types=TYPES)
+
+
+@dataclass
+class Answer:
+    """What a query returned, and what the request noted for its audit record."""
+
+    data: dict[str, Any] | None
+    errors: list[GraphQLError]
+    context: RequestContext
+
+    @property
+    def messages(self) -> list[str]:
+        return [e.message for e in self.errors]
+
+
+def execute(
+    engines: Engines, principal: Principal, query: str, variables: dict[str, Any] | None = None
+) -> Answer:
+    """Run ``query`` as ``principal`` on the data schema, with a fresh request context."""
+    ctx = RequestContext(
+        principal=principal, purpose="OP TEST", settings=engines.settings, driver=engines.driver,
+        es=engines.es, request_id="test",
+    )  # fmt: skip
+    result = asyncio.run(SCHEMA.execute(query, variable_values=variables, context_value=ctx))
+    return Answer(result.data, list(result.errors or []), ctx)
+
+
+def gid(label: str, uid: str) -> str:
+    return to_global_id(label, uid)
