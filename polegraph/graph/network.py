@@ -27,7 +27,6 @@ from polegraph.graph.read import (
     node_projection,
     to_edge,
     to_node,
-    traversable_types,
     type_pattern,
 )
 from polegraph.security.policy import Principal
@@ -129,7 +128,7 @@ def neighbourhood(
     if not 1 <= hops <= MAX_HOPS:
         raise ReadError(f"a neighbourhood reaches 1 to {MAX_HOPS} hops, not {hops}")
     _check_page(first)
-    types = type_pattern(traversable_types(rel_types))
+    types = type_pattern(rel_types)
     pred = Predicates(principal)
     condition, condition_params = _condition(where, "m")
     text = (
@@ -177,7 +176,7 @@ def paths(
         raise ReadError(f"paths are 1 to {MAX_PATH_HOPS} hops long, not {max_hops}")
     if source == target:
         raise ReadError("a path needs two different nodes")
-    types = type_pattern(traversable_types(rel_types))
+    types = type_pattern(rel_types)
     pred = Predicates(principal)
     text = (
         f"MATCH (a:{check_label(source.label)} {{uid: $from}}) WHERE {pred('a')} "
@@ -208,7 +207,7 @@ def common_connections(
     _check_page(first)
     for key in distinct:
         check_label(key.label)
-    types = type_pattern(traversable_types(rel_types))
+    types = type_pattern(rel_types)
     pred = Predicates(principal)
     condition, condition_params = _condition(where, "m")
     text = (
@@ -243,7 +242,7 @@ def timeline(
     """Events tied to ``start`` directly or through an object it holds (a phone's calls), in time
     order, overlapping [``since``, ``until``]. Keyset: (start time, uid)."""
     _check_page(first)
-    types = type_pattern(traversable_types(None))
+    types = type_pattern(None)
     pred = Predicates(principal)
     via = node_projection("o")
     text = (

@@ -181,11 +181,9 @@ def check_label(label: str) -> str:
     return f"`{label}`"
 
 
-def traversable_types(requested: Sequence[str] | None) -> list[str]:
-    """Relationship types a walk may take: those requested (checked), or all but provenance."""
+def traversable_types(requested: Sequence[str]) -> list[str]:
+    """The requested relationship types, checked: ontology types a walk may take (not provenance)."""
     onto = load_ontology()
-    if requested is None:
-        return sorted(t for t in onto.relationships if t != PROVENANCE)
     unknown = [t for t in requested if not onto.is_relationship_type(t) or t == PROVENANCE]
     if unknown or not requested:
         shown = ", ".join(repr(str(t)[:40]) for t in unknown[:5]) or "none"
@@ -196,9 +194,15 @@ def traversable_types(requested: Sequence[str] | None) -> list[str]:
     return sorted(set(requested))
 
 
-def type_pattern(types: Sequence[str]) -> str:
-    """``:`A`|`B``` for checked relationship types."""
-    return ":" + "|".join(f"`{t}`" for t in types)
+def type_pattern(types: Sequence[str] | None) -> str:
+    """``:`A`|`B``` for checked relationship types; every type but provenance for None.
+
+    The negated form keeps the query short: a pattern listing every type of the ontology takes
+    Neo4j seconds to plan.
+    """
+    if types is None:
+        return f":!{PROVENANCE}"
+    return ":" + "|".join(f"`{t}`" for t in traversable_types(types))
 
 
 def by_label(keys: Iterable[NodeKey]) -> dict[str, list[str]]:
@@ -242,7 +246,7 @@ def links(
     ``rel_types`` narrows the relationship types (checked against the ontology); ``other_label``
     the nodes at the other end (a concrete or abstract label, e.g. ``Event``).
     """
-    types = traversable_types(rel_types)
+    types = type_pattern(rel_types)
     onto = load_ontology()
     if other_label is not None and not onto.is_label(other_label):
         raise ReadError(f"unknown node type {str(other_label)[:60]!r}")
@@ -252,7 +256,7 @@ def links(
         pred = Predicates(principal)
         text = (
             f"UNWIND $uids AS u MATCH (n:{check_label(label)} {{uid: u}}) WHERE {pred('n')} "
-            f"CALL (n) {{ MATCH (n)-[r{type_pattern(types)}]-(m{other}) WHERE {pred('r', 'm')} "
+            f"CALL (n) {{ MATCH (n)-[r{types}]-(m{other}) WHERE {pred('r', 'm')} "
             f"RETURN r, m ORDER BY type(r), m.uid LIMIT {MAX_LINKS} }} "
             f"RETURN u, {edge_projection('r')} AS r, {node_projection('m')} AS m, startNode(r) = n AS out"
         )
