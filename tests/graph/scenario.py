@@ -131,8 +131,8 @@ def load_network(settings: Settings, driver: Driver, es: Elasticsearch, folder: 
     return network
 
 
-@pytest.fixture(scope="module")
-def network(
+@pytest.fixture(scope="module", name="network")
+def network_fixture(
     stack: Settings, neo4j_driver: Driver, es_client: Elasticsearch, tmp_path_factory: pytest.TempPathFactory
 ) -> Network:
     """The network, loaded once per test module into emptied engines."""

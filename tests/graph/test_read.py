@@ -26,7 +26,7 @@ from tests.graph.scenario import (
     WYP_ANALYST,
     WYP_OFFICER,
     Network,
-    network,  # noqa: F401 - the module's fixture
+    network_fixture,  # noqa: F401 - the module's fixture
 )
 
 PRINCIPALS = (WYP_OFFICER, GMP_OFFICER, WYP_ANALYST, GMP_SUPERVISOR, LAN_OFFICER)
