@@ -58,7 +58,7 @@ def _node_type(entity: EntityType) -> type[Node]:
             namespace[spec.name] = _property_field(spec)
     for applies_to, resolvers in EXTRA_FIELDS.items():
         if entity.is_a(applies_to):
-            namespace.update({r.__name__: _extra_field(r) for r in resolvers})
+            namespace.update({name: _extra_field(r) for name, r in resolvers.items()})
     cls = type(entity.name, (Node,), namespace)
     typed: type[Node] = strawberry.type(cls, description=entity.description)
     return typed

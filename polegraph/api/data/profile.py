@@ -139,6 +139,11 @@ async def holders(root: Node, info: Info) -> list[NodeLink]:
     return await _links(root, info, lambda k: k.edge.type in HOLDER_TYPES)
 
 
+async def object_events(root: Node, info: Info) -> list[NodeLink]:
+    """Events the object is tied to: crimes, calls, messages, reads, intelligence reports."""
+    return await _links(root, info, lambda k: _is(k.node, "Event"))
+
+
 def _object_value(node: GraphNode) -> str:
     keys = load_ontology().entity(node.label).key_properties
     return " ".join(str(node.props[p.name]) for p in keys if node.props.get(p.name) is not None)
@@ -179,9 +184,12 @@ async def intelligence(root: Node, info: Info) -> list[Intelligence]:
     return found
 
 
-# Extra fields by the type they apply to (a type gets those of every type it is).
-EXTRA_FIELDS: dict[str, tuple[Callable[..., Any], ...]] = {
-    "Person": (identifiers, addresses, phones, vehicles, events, intelligence, linked_persons),
-    "Event": (participants, locations),
-    "Object": (holders,),
-}
+# Extra fields (name: resolver) by the type they apply to (a type gets those of every type it is).
+EXTRA_FIELDS: dict[str, dict[str, Callable[..., Any]]] = {
+    "Person": {
+        "identifiers": identifiers, "addresses": addresses, "phones": phones, "vehicles": vehicles,
+        "events": events, "intelligence": intelligence, "linked_persons": linked_persons,
+    },
+    "Event": {"participants": participants, "locations": locations},
+    "Object": {"holders": holders, "events": object_events},
+}  # fmt: skip
