@@ -55,7 +55,9 @@ PROFILE = (
 query($id: ID!) { node(id: $id) { ...N ... on Person {
   fullName identifiers { kind value link { ...L } } addresses { ...L } phones { ...L } vehicles { ...L }
   events { ...L } linkedPersons { ...L } links { ...L }
-  intelligence { report { ...N } relationship { ...R } via { ...N } grading { handlingCode handlingConditions } }
+  intelligence {
+    report { ...N } relationship { ...R } via { ...N } grading { handlingCode handlingConditions }
+  }
   phonesHeld: phones { node { ... on Phone { holders { ...L } events { ...L } } } }
 } } }"""
 )

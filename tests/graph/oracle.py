@@ -6,9 +6,13 @@ would show, not only a read that forgot to call it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import base64
+import json
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from polegraph.api.ids import from_global_id
 from polegraph.security.policy import Principal
 from tests.conftest import Engines
 
@@ -47,3 +51,40 @@ def graph_size(engines: Engines) -> tuple[int, int]:
         database_=engines.settings.neo4j_database,
     )
     return int(records[0]["n"]), int(records[0]["r"])
+
+
+def _decoded(text: str) -> str:
+    """``text`` with every base64url token in it decoded as well (cursors and IDs are such tokens)."""
+    out = [text]
+    for token in re.findall(r"[A-Za-z0-9_-]{16,}", text):
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        except (ValueError, UnicodeDecodeError):
+            continue
+        out.append(_decoded(raw))
+    return "\n".join(out)
+
+
+def _dicts(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from _dicts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _dicts(item)
+
+
+def assert_in_scope(engines: Engines, principal: Principal, data: Any, returned_ids: list[str]) -> None:
+    """Nothing in ``data`` (nodes, relationships, cursors, IDs) names what ``principal`` may not read."""
+    stored = stored_nodes(engines)
+    text = _decoded(json.dumps(data))
+    for uid, labels in stored.items():
+        if not may_read(principal, labels):
+            assert uid not in text, f"{principal.user} was shown {uid}"
+    for item in _dicts(data):
+        if "classification" in item and "force" in item:  # a node or a relationship with its labels
+            assert may_read(principal, {**item, "handling_code": item.get("handlingCode")}), item
+    readable = {uid for uid, labels in stored.items() if may_read(principal, labels)}
+    for global_id in returned_ids:
+        assert from_global_id(global_id).uid in readable
