@@ -44,15 +44,16 @@ class FilterError(PolegraphError):
 
 
 class Op(StrEnum):
-    """Filter operators; ``eq`` and ``prefix`` match any of their values."""
+    """Filter operators; ``EQ`` and ``PREFIX`` match any of their values (GraphQL enum values, and
+    the same text in a saved filter's JSON)."""
 
-    EQ = "eq"
-    PREFIX = "prefix"
-    GT = "gt"
-    GTE = "gte"
-    LT = "lt"
-    LTE = "lte"
-    EXISTS = "exists"
+    EQ = "EQ"
+    PREFIX = "PREFIX"
+    GT = "GT"
+    GTE = "GTE"
+    LT = "LT"
+    LTE = "LTE"
+    EXISTS = "EXISTS"
 
 
 _RANGE = frozenset({Op.GT, Op.GTE, Op.LT, Op.LTE})
@@ -218,7 +219,8 @@ def _count(flt: Filter) -> int:
 
 
 def parse_filter(data: object, depth: int = 0) -> Filter:
-    """A filter from its JSON form: ``{"and": [...]}``, ``{"or": [...]}`` or ``{"key", "op", "values"}``."""
+    """A filter from its JSON form, the GraphQL input's: ``{"and": [...]}``, ``{"or": [...]}`` or
+    ``{"key", "op", "values"}``."""
     if depth > MAX_DEPTH:
         raise FilterError(f"filters nest at most {MAX_DEPTH} groups deep")
     if not isinstance(data, Mapping):
@@ -314,4 +316,4 @@ def es_query(flt: Filter) -> dict[str, Any]:
     if flt.op is Op.PREFIX:
         prefixes = [{"prefix": {field: v}} for v in values]
         return {"bool": {"should": prefixes, "minimum_should_match": 1}}
-    return {"range": {field: {str(flt.op): values[0]}}}
+    return {"range": {field: {flt.op.value.lower(): values[0]}}}

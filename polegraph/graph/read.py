@@ -205,25 +205,31 @@ def type_pattern(types: Sequence[str] | None) -> str:
     return ":" + "|".join(f"`{t}`" for t in traversable_types(types))
 
 
-def by_label(keys: Iterable[NodeKey]) -> dict[str, list[str]]:
-    grouped: dict[str, list[str]] = defaultdict(list)
-    for key in keys:
-        grouped[key.label].append(key.uid)
+def by_root(keys: Iterable[NodeKey]) -> dict[str, list[dict[str, str]]]:
+    """Keys (labels checked) grouped by the indexed label they are found under: Entity or SourceRecord.
+
+    One query per group, whatever the mix of types, so a batch of phones and vehicles is one read.
+    """
+    grouped: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for key in dict.fromkeys(keys):
+        check_label(key.label)
+        grouped[SOURCE_RECORD if key.label == SOURCE_RECORD else "Entity"].append(key._asdict())
     return grouped
+
+
+def _match(root: str, pred: Predicates) -> str:
+    return f"UNWIND $keys AS k MATCH (n:`{root}` {{uid: k.uid}}) WHERE k.label IN labels(n) AND {pred('n')} "
 
 
 def nodes_by_key(db: GraphDb, principal: Principal, keys: Sequence[NodeKey]) -> dict[NodeKey, GraphNode]:
     """The nodes of ``keys`` the principal may read; the others are simply absent."""
     found: dict[NodeKey, GraphNode] = {}
-    for label, uids in by_label(keys).items():
+    for root, batch in by_root(keys).items():
         pred = Predicates(principal)
-        text = (
-            f"UNWIND $uids AS u MATCH (n:{check_label(label)} {{uid: u}}) WHERE {pred('n')} "
-            f"RETURN {node_projection('n')} AS n"
-        )
-        for row in db.run(text, {**pred.params, "uids": sorted(set(uids))}):
+        text = _match(root, pred) + f"RETURN k.label AS label, {node_projection('n')} AS n"
+        for row in db.run(text, {**pred.params, "keys": batch}):
             node = to_node(row["n"])
-            found[node.key] = node
+            found[NodeKey(row["label"], node.uid)] = node
     return found
 
 
@@ -252,14 +258,14 @@ def links(
         raise ReadError(f"unknown node type {str(other_label)[:60]!r}")
     other = f":`{other_label}`" if other_label else ""
     out: dict[NodeKey, list[Link]] = defaultdict(list)
-    for label, uids in by_label(keys).items():
+    for root, batch in by_root(keys).items():
         pred = Predicates(principal)
-        text = (
-            f"UNWIND $uids AS u MATCH (n:{check_label(label)} {{uid: u}}) WHERE {pred('n')} "
+        text = _match(root, pred) + (
             f"CALL (n) {{ MATCH (n)-[r{types}]-(m{other}) WHERE {pred('r', 'm')} "
             f"RETURN r, m ORDER BY type(r), m.uid LIMIT {MAX_LINKS} }} "
-            f"RETURN u, {edge_projection('r')} AS r, {node_projection('m')} AS m, startNode(r) = n AS out"
+            f"RETURN k, {edge_projection('r')} AS r, {node_projection('m')} AS m, startNode(r) = n AS out"
         )
-        for row in db.run(text, {**pred.params, "uids": sorted(set(uids))}):
-            out[NodeKey(label, row["u"])].append(Link(to_edge(row["r"]), to_node(row["m"]), bool(row["out"])))
+        for row in db.run(text, {**pred.params, "keys": batch}):
+            key = NodeKey(row["k"]["label"], row["k"]["uid"])
+            out[key].append(Link(to_edge(row["r"]), to_node(row["m"]), bool(row["out"])))
     return dict(out)

@@ -99,7 +99,7 @@ def test_valid_filters_run_on_both_engines_and_agree(network: Network, data: dic
     assert in_graph == in_index
 
 
-BURGLARY_OR_ROBBERY = {"key": "crime_type", "op": "prefix", "values": ["Bur", "Rob"]}
+BURGLARY_OR_ROBBERY = {"key": "crime_type", "op": "PREFIX", "values": ["Bur", "Rob"]}
 
 
 def _condition(key: str, op: str, value: str) -> dict[str, Any]:
@@ -109,12 +109,12 @@ def _condition(key: str, op: str, value: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ({"key": "label", "op": "eq", "values": ["Person"]}, 9),  # 8 nominals and an intelligence subject
-        ({"key": "force", "op": "eq", "values": ["GMP"]}, 15),
-        ({"and": [_condition("label", "eq", "Crime"), BURGLARY_OR_ROBBERY]}, 2),
-        ({"or": [_condition("sex", "exists", "true"), _condition("occurred_from", "lt", "2024-01-12")]}, 2),
-        ({"key": "source_evaluation", "op": "eq", "values": ["2"]}, 1),
-        ({"key": "handling_code", "op": "exists", "values": ["false"]}, 26),  # loaded without one
+        ({"key": "label", "op": "EQ", "values": ["Person"]}, 9),  # 8 nominals and an intelligence subject
+        ({"key": "force", "op": "EQ", "values": ["GMP"]}, 15),
+        ({"and": [_condition("label", "EQ", "Crime"), BURGLARY_OR_ROBBERY]}, 2),
+        ({"or": [_condition("sex", "EXISTS", "true"), _condition("occurred_from", "LT", "2024-01-12")]}, 2),
+        ({"key": "source_evaluation", "op": "EQ", "values": ["2"]}, 1),
+        ({"key": "handling_code", "op": "EXISTS", "values": ["false"]}, 26),  # loaded without one
     ],
 )  # fmt: skip
 def test_known_filters_select_the_records_they_name(
@@ -125,7 +125,7 @@ def test_known_filters_select_the_records_they_name(
 
 
 def _nested(depth: int) -> dict[str, Any]:
-    leaf: dict[str, Any] = {"key": "force", "op": "eq", "values": ["WYP"]}
+    leaf: dict[str, Any] = {"key": "force", "op": "EQ", "values": ["WYP"]}
     for _ in range(depth):
         leaf = {"and": [leaf]}
     return leaf
@@ -133,32 +133,32 @@ def _nested(depth: int) -> dict[str, Any]:
 
 SEXES = {"MALE", "FEMALE", "OTHER", "UNKNOWN"}
 INVALID = st.one_of(
-    TEXT.filter(lambda k: k not in filter_keys()).map(lambda k: _condition(k, "eq", "x")),
+    TEXT.filter(lambda k: k not in filter_keys()).map(lambda k: _condition(k, "EQ", "x")),
     TEXT.filter(lambda o: o not in set(Op)).map(lambda o: _condition("force", o, "x")),
-    TEXT.filter(lambda v: v not in SEXES).map(lambda v: _condition("sex", "eq", v)),
+    TEXT.filter(lambda v: v not in SEXES).map(lambda v: _condition("sex", "EQ", v)),
     TEXT.filter(lambda v: not v.strip().lstrip("+-").isdigit()).map(
-        lambda v: _condition("duration_seconds", "gt", v)
+        lambda v: _condition("duration_seconds", "GT", v)
     ),
     st.sampled_from(
         [
-            {"key": "force", "op": "gt", "values": ["A"]},  # strings are not ranged
-            {"key": "label", "op": "exists", "values": ["true"]},
-            {"key": "duration_seconds", "op": "gt", "values": ["1", "2"]},
-            {"key": "duration_seconds", "op": "eq", "values": [str(2**64)]},
-            {"key": "confidence", "op": "gt", "values": ["nan"]},
-            {"key": "occurred_from", "op": "gt", "values": ["yesterday"]},
-            {"key": "force", "op": "eq", "values": []},
-            {"key": "force", "op": "eq", "values": ["x"] * 101},
-            {"key": "force", "op": "eq", "values": ["x" * (MAX_VALUE_LENGTH + 1)]},
-            {"key": "force", "op": "eq", "values": [1]},
-            {"key": "embedding", "op": "exists", "values": ["true"]},
-            {"key": "payload", "op": "eq", "values": ["x"]},
-            {"key": "full_name", "op": "eq", "values": ["x"]},  # analysed text: no exact match in ES
+            {"key": "force", "op": "GT", "values": ["A"]},  # strings are not ranged
+            {"key": "label", "op": "EXISTS", "values": ["true"]},
+            {"key": "duration_seconds", "op": "GT", "values": ["1", "2"]},
+            {"key": "duration_seconds", "op": "EQ", "values": [str(2**64)]},
+            {"key": "confidence", "op": "GT", "values": ["nan"]},
+            {"key": "occurred_from", "op": "GT", "values": ["yesterday"]},
+            {"key": "force", "op": "EQ", "values": []},
+            {"key": "force", "op": "EQ", "values": ["x"] * 101},
+            {"key": "force", "op": "EQ", "values": ["x" * (MAX_VALUE_LENGTH + 1)]},
+            {"key": "force", "op": "EQ", "values": [1]},
+            {"key": "embedding", "op": "EXISTS", "values": ["true"]},
+            {"key": "payload", "op": "EQ", "values": ["x"]},
+            {"key": "full_name", "op": "EQ", "values": ["x"]},  # analysed text: no exact match in ES
             {"and": []},
-            {"and": [{"key": "force", "op": "eq", "values": ["WYP"]}] * (MAX_CONDITIONS + 1)},
-            {"not": [{"key": "force", "op": "eq", "values": ["WYP"]}]},
-            {"and": {"key": "force", "op": "eq", "values": ["WYP"]}},
-            {"key": "force", "op": "eq", "values": ["WYP"], "and": []},
+            {"and": [{"key": "force", "op": "EQ", "values": ["WYP"]}] * (MAX_CONDITIONS + 1)},
+            {"not": [{"key": "force", "op": "EQ", "values": ["WYP"]}]},
+            {"and": {"key": "force", "op": "EQ", "values": ["WYP"]}},
+            {"key": "force", "op": "EQ", "values": ["WYP"], "and": []},
             _nested(MAX_DEPTH + 1),
             _nested(500),
             [],
@@ -177,8 +177,8 @@ def test_invalid_filters_are_refused(data: Any) -> None:
 
 def test_a_refusal_says_what_to_do() -> None:
     with pytest.raises(FilterError) as refused:
-        condition("sex", "eq", ["M"])
+        condition("sex", "EQ", ["M"])
     assert "MALE" in str(refused.value)
     with pytest.raises(FilterError) as unknown:
-        condition("forse", "eq", ["WYP"])
+        condition("forse", "EQ", ["WYP"])
     assert "ontology" in str(unknown.value)

@@ -123,7 +123,7 @@ def test_neighbourhood_is_readable_and_its_total_counts_only_what_is_shown(
 
 def test_neighbourhood_window_and_filter(network: Network) -> None:
     since = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
-    crimes = CypherFilter(condition("label", "eq", ["Crime"]))
+    crimes = CypherFilter(condition("label", "EQ", ["Crime"]))
     page = neighbourhood(db(network), WYP_ANALYST, person(ALAN_1), hops=3, since=since, where=crimes)
     # WY/1 (January) is outside the window and cannot be walked through; WY/2 is reached by the phone.
     assert [n.node.uid for n in page.items] == ["crime:WYP:CRIME:WY/2"]
