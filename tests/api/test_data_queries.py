@@ -88,7 +88,8 @@ def test_the_readme_queries_find_a_person_open_the_profile_expand_and_find_paths
 
 def test_a_fact_names_its_source_records(network: Network) -> None:
     query = """query($id: ID!) { node(id: $id) { ... on Person { vehicles {
-      relationship { type sourceRecords { ... on SourceRecord { recordId } } } node { ... on Vehicle { vrm } } } } } }"""
+      relationship { type sourceRecords { ... on SourceRecord { recordId } } }
+      node { ... on Vehicle { vrm } } } } } }"""
     data = ok(execute(network, GMP_OFFICER, query, {"id": person(DAN)}))
     assert data["node"]["vehicles"] == [
         {
@@ -136,9 +137,15 @@ PAGED = """query($id: ID!, $after: String, $filter: FilterInput) {
     totalCount edges { cursor hops node { id label } } pageInfo { hasNextPage endCursor } } }"""
 
 
-@pytest.mark.parametrize(
-    "flt", [None, {"or": [{"key": "label", "op": "EQ", "values": ["Person"]}, {"key": "valid", "op": "EXISTS", "values": ["true"]}]}]
-)  # fmt: skip
+PEOPLE_OR_OBJECTS = {
+    "or": [
+        {"key": "label", "op": "EQ", "values": ["Person"]},
+        {"key": "valid", "op": "EXISTS", "values": ["true"]},
+    ]
+}
+
+
+@pytest.mark.parametrize("flt", [None, PEOPLE_OR_OBJECTS])
 def test_pages_follow_each_other_without_gaps_or_repeats(
     network: Network, flt: dict[str, Any] | None
 ) -> None:
@@ -195,7 +202,8 @@ def test_search_pages_and_filters(network: Network) -> None:
 def test_common_connections_and_timeline(network: Network) -> None:
     query = """query($ids: [ID!]!, $id: ID!) {
       commonConnections(ids: $ids) { totalCount edges { node { id } relationships { type } } }
-      timeline(id: $id, until: "2024-01-12T00:00:00") { totalCount edges { at node { id } via { label } } } }"""
+      timeline(id: $id, until: "2024-01-12T00:00:00") {
+        totalCount edges { at node { id } via { label } } } }"""
     data = ok(
         execute(network, GMP_OFFICER, query, {"ids": [person(BRIAN), person(CARL)], "id": person(ALAN_1)})
     )
