@@ -116,8 +116,8 @@ class Node:
         info: strawberry.Info[RequestContext, None],
         relationship_types: list[str] | None = None,
     ) -> list[NodeLink]:
-        found = await load_links(info.context, self.graph.key)
         wanted = _checked_types(relationship_types)
+        found = await load_links(info.context, self.graph.key)
         return [as_link(info.context, link) for link in found if wanted is None or link.edge.type in wanted]
 
 
