@@ -90,7 +90,7 @@ def _count_both(network: Network, flt: Filter) -> tuple[int, int]:
     return int(records[0]["c"]), int(es["count"])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=VALID)
 def test_valid_filters_run_on_both_engines_and_agree(network: Network, data: dict[str, Any]) -> None:
     flt = parse_filter(data)
