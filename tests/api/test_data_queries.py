@@ -199,6 +199,21 @@ def test_search_pages_and_filters(network: Network) -> None:
     assert other.messages == ["the page cursor belongs to another query"]
 
 
+def test_search_resumes_after_any_edge(network: Network) -> None:
+    query = """query($first: Int!, $after: String) {
+      search(query: "07911 100001", first: $first, after: $after) {
+        edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }"""
+    everything = [
+        e["node"]["id"] for e in ok(execute(network, WYP_OFFICER, query, {"first": 20}))["search"]["edges"]
+    ]
+    two = ok(execute(network, WYP_OFFICER, query, {"first": 2}))["search"]
+    assert two["pageInfo"]["hasNextPage"]
+    assert two["edges"][-1]["cursor"] == two["pageInfo"]["endCursor"]
+    resumed = ok(execute(network, WYP_OFFICER, query, {"first": 20, "after": two["edges"][0]["cursor"]}))
+    assert [e["node"]["id"] for e in resumed["search"]["edges"]] == everything[1:]
+    assert len(everything) == 3
+
+
 def test_common_connections_and_timeline(network: Network) -> None:
     query = """query($ids: [ID!]!, $id: ID!) {
       commonConnections(ids: $ids) { totalCount edges { node { id } relationships { type } } }

@@ -110,7 +110,10 @@ class Node:
     async def source_records(self, info: strawberry.Info[RequestContext, None]) -> list[Node]:
         return await source_record_nodes(info.context, self.graph.props.get("source_keys"))
 
-    @described("One-hop links: relationships the requester may read and their other ends.")
+    @described(
+        "One-hop links: relationships the requester may read and their other ends (at most 200; "
+        "use neighbourhood to page through more)."
+    )
     async def links(
         self,
         info: strawberry.Info[RequestContext, None],

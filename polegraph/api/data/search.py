@@ -20,6 +20,9 @@ from polegraph.api.data.loaders import load_nodes
 from polegraph.api.data.nodes import Node, as_node
 from polegraph.api.filters import Filter, FilterError, es_query, filter_json
 from polegraph.graph.read import NodeKey
+from polegraph.search.cursor import Cursor
+from polegraph.search.cursor import decode_cursor as decode_search_cursor
+from polegraph.search.cursor import encode_cursor as encode_search_cursor
 from polegraph.search.query import prepare_search, read_answers, run_searches
 from polegraph.search.results import SearchResult
 
@@ -34,6 +37,9 @@ class Highlight:
 
 @strawberry.type
 class SearchEdge:
+    cursor: str | None = strawberry.field(
+        description="Resumes the search after this hit; null on the last page (nothing follows)."
+    )
     node: Node
     score: float
     explanations: list[str] = strawberry.field(description="Why the record matched, one reason a line.")
@@ -76,12 +82,23 @@ def _with_filter(body: dict[str, Any], clause: dict[str, Any]) -> dict[str, Any]
     return {**body, "query": {"bool": {"must": [body["query"]], "filter": [clause]}}}
 
 
-def _run(ctx: RequestContext, text: str, flt: Filter | None, first: int, after: str | None) -> SearchResult:
+def _run(
+    ctx: RequestContext, text: str, flt: Filter | None, first: int, after: str | None
+) -> tuple[SearchResult, list[str | None]]:
+    """One page of the search, and the search's own cursor after each of its hits."""
     prepared = prepare_search(ctx.settings, ctx.principal, text, first=first, after=after)
     if flt is not None:
         clause = es_query(flt)
         prepared.searches = [(_with_filter(body, clause), on_pit) for body, on_pit in prepared.searches]
-    return read_answers(ctx.es, prepared, run_searches(ctx.es, prepared.index, prepared.searches))
+    result = read_answers(ctx.es, prepared, run_searches(ctx.es, prepared.index, prepared.searches))
+    if result.next_cursor is None:
+        return result, [None] * len(result.hits)
+    # Every hit's position on the same point in time as the page's own cursor.
+    pit = decode_search_cursor(result.next_cursor, prepared.digest).pit
+    after_each: list[str | None] = [
+        encode_search_cursor(Cursor(prepared.digest, pit, h.score, h.uid)) for h in result.hits
+    ]
+    return result, after_each
 
 
 async def search(
@@ -99,17 +116,18 @@ async def search(
     flt = to_filter(filter)
     digest = query_digest(ctx.principal, "search", query, filter_json(flt) if flt else None)
     inner = str(decode_cursor(after, digest, (str,))[0]) if after else None
-    result = await asyncio.to_thread(_run, ctx, query, flt, first, inner)
+    result, inner_cursors = await asyncio.to_thread(_run, ctx, query, flt, first, inner)
     nodes = await load_nodes(ctx, [NodeKey(hit.label, hit.uid) for hit in result.hits])
     edges = [
         SearchEdge(
+            cursor=encode_cursor(digest, [cursor]) if cursor else None,
             node=as_node(ctx, node),
             score=hit.score,
             explanations=list(hit.explanations),
             highlights=[Highlight(field=f, fragments=list(v)) for f, v in hit.highlights.items()],
             source_systems=list(hit.source_systems),
         )
-        for hit, node in zip(result.hits, nodes, strict=True)
+        for hit, node, cursor in zip(result.hits, nodes, inner_cursors, strict=True)
         if node is not None
     ]
     end = encode_cursor(digest, [result.next_cursor]) if result.next_cursor else None
