@@ -8,6 +8,7 @@ restricted-hit count per force in ``search``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -157,6 +158,10 @@ def test_search_counts_what_it_may_not_show(network: Network) -> None:
     assert (secret["edges"], secret["restricted"], secret["restrictedTotal"]) == ([], [], 0)
     seen = ask(network, GMP_SUPERVISOR, SEARCH, {"q": "Gary Grant"})["search"]
     assert [e["node"]["id"] for e in seen["edges"]] == [person(GARY)]
+    # A principal whose policy does not allow restricted hits is not even told that.
+    silent = replace(WYP_OFFICER, restricted_hits=False)
+    unseen = ask(network, silent, SEARCH, {"q": "Carl Cooper"})["search"]
+    assert (unseen["edges"], unseen["restricted"], unseen["restrictedTotal"]) == ([], [], 0)
 
 
 @pytest.mark.parametrize("principal", PRINCIPALS, ids=lambda p: p.user)
