@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from polegraph.schema import load_ontology
 from tests.graph.scenario import (
     ALAN_1,
     ALAN_2,
@@ -19,6 +20,7 @@ from tests.graph.scenario import (
     EVE,
     GMP_OFFICER,
     WYP_ANALYST,
+    SCHEMA,
     WYP_OFFICER,
     Answer,
     Network,
@@ -237,3 +239,18 @@ def test_returned_ids_are_noted_for_the_audit_record(network: Network) -> None:
     data = ok(answer)
     shown = set(re.findall(r'"id": "([^"]+)"', json.dumps(data)))
     assert shown == set(answer.context.returned_ids)
+
+
+# Machinery and provenance a node type does not show as typed fields (shown elsewhere or never).
+NOT_TYPED = {"uid", "source_keys", "load_ids", "created_at", "updated_at", "embedding_hash"}
+
+
+def test_every_node_type_of_the_ontology_is_in_the_schema_with_its_properties() -> None:
+    for entity in load_ontology().entities.values():
+        if entity.abstract:
+            continue
+        graphql_type = SCHEMA.get_type_by_name(entity.name)
+        assert graphql_type is not None, entity.name
+        fields = {f.python_name for f in graphql_type.fields}  # type: ignore[union-attr]
+        shown = {p.name for p in entity.properties.values() if not p.vector and p.name not in NOT_TYPED}
+        assert shown <= fields, (entity.name, shown - fields)
