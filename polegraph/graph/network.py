@@ -236,12 +236,14 @@ def timeline(
     *,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
+    where: NodeCondition | None = None,
     first: int = 50,
     after: tuple[int, str] | None = None,
 ) -> Page[TimelineEntry]:
     """Events tied to ``start`` directly or through an object it holds (a phone's calls), in time
-    order, overlapping [``since``, ``until``]. Keyset: (start time, uid)."""
+    order, overlapping [``since``, ``until``]; ``where`` narrows the events. Keyset: (start time, uid)."""
     _check_page(first)
+    condition, condition_params = _condition(where, "e")
     types = type_pattern(None)
     pred = Predicates(principal)
     via = node_projection("o")
@@ -251,7 +253,7 @@ def timeline(
         f"RETURN e, {edge_projection('r')} AS r, null AS via "
         f"UNION MATCH (s)-[q{types}]-(o:Object)-[r{types}]-(e:Event) WHERE {pred('q', 'o', 'r', 'e')} "
         f"RETURN e, {edge_projection('r')} AS r, {via} AS via }} "
-        f"WITH e, collect({{r: r, via: via}}) AS ties WHERE {_window('e', since, until)} "
+        f"WITH e, collect({{r: r, via: via}}) AS ties WHERE {_window('e', since, until)} AND {condition} "
         "WITH e, ties, coalesce(e.occurred_from.epochMillis, $undated) AS at ORDER BY at, e.uid "
         "WITH collect({e: e, ties: ties, at: at}) AS rows "
         + _PAGE.format(after="x.at > $after_at OR (x.at = $after_at AND x.e.uid > $after_uid)")
@@ -260,8 +262,8 @@ def timeline(
     )
     after_at, after_uid = after or (-(2**62), "")
     params = {
-        **pred.params, "uid": start.uid, "since": since, "until": until, "undated": UNDATED,
-        "limit": first + 1, "after_at": after_at, "after_uid": after_uid,
+        **pred.params, **condition_params, "uid": start.uid, "since": since, "until": until,
+        "undated": UNDATED, "limit": first + 1, "after_at": after_at, "after_uid": after_uid,
     }  # fmt: skip
     rows = db.run(text, params)
     items = [

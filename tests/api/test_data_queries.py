@@ -220,7 +220,9 @@ def test_common_connections_and_timeline(network: Network) -> None:
     query = """query($ids: [ID!]!, $id: ID!) {
       commonConnections(ids: $ids) { totalCount edges { node { id } relationships { type } } }
       timeline(id: $id, until: "2024-01-12T00:00:00") {
-        totalCount edges { at node { id } via { label } } } }"""
+        totalCount edges { at node { id } via { label } } }
+      reports: timeline(id: $id, filter: {key: "label", op: EQ, values: ["IntelReport"]}) {
+        totalCount edges { node { label } } } }"""
     data = ok(
         execute(network, GMP_OFFICER, query, {"ids": [person(BRIAN), person(CARL)], "id": person(ALAN_1)})
     )
@@ -232,6 +234,8 @@ def test_common_connections_and_timeline(network: Network) -> None:
     assert [(e["at"], e["via"]) for e in timeline] == [
         ("2024-01-10T10:00:00+00:00", []), ("2024-01-11T00:00:00+00:00", [{"label": "Phone"}]),
     ]  # fmt: skip
+    # GMP reads WY-INT-9 but not WY-INT-10, which WYP shares only under conditions.
+    assert data["reports"] == {"totalCount": 1, "edges": [{"node": {"label": "IntelReport"}}]}
 
 
 def test_returned_ids_are_noted_for_the_audit_record(network: Network) -> None:

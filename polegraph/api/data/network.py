@@ -207,6 +207,7 @@ async def timeline(
     id: strawberry.ID,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
+    filter: FilterInput | None = None,
     first: int = 50,
     after: str | None = None,
 ) -> TimelineConnection:
@@ -215,10 +216,12 @@ async def timeline(
     start, check = node_key(id), check_first(first)
     since, until = utc(since), utc(until)
     check_window(since, until)
-    digest = query_digest(ctx.principal, "timeline", start, since, until)
+    flt = to_filter(filter)
+    digest = query_digest(ctx.principal, "timeline", start, since, until, filter_json(flt) if flt else None)
     key = decode_cursor(after, digest, (int, str)) if after else None
     page = await asyncio.to_thread(
-        network.timeline, graph_loaders(ctx).db, ctx.principal, start, since=since, until=until, first=check,
+        network.timeline, graph_loaders(ctx).db, ctx.principal, start, since=since, until=until,
+        where=CypherFilter(flt) if flt else None, first=check,
         after=(key[0], key[1]) if key else None,
     )  # fmt: skip
     edges = [
