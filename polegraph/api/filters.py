@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from polegraph.errors import PolegraphError
+from polegraph.graph.read import HIDDEN
 from polegraph.schema import load_ontology
 from polegraph.schema.elasticsearch import ENTITY_ROOT, search_field
 from polegraph.schema.model import PropertySpec
@@ -88,7 +89,9 @@ class FilterKey:
 
 
 def _key_of(spec: PropertySpec) -> FilterKey | None:
-    if spec.type not in _TYPE_OPS or spec.vector or search_field(spec) != spec.name:
+    # Machinery (when polegraph wrote a node, its embedding) is no key: the index stamps its own
+    # ``updated_at``, so the two engines would not even agree on it.
+    if spec.type not in _TYPE_OPS or spec.vector or spec.name in HIDDEN or search_field(spec) != spec.name:
         return None
     return FilterKey(spec.name, spec.type, spec.multiple, frozenset(spec.values))
 

@@ -152,6 +152,7 @@ INVALID = st.one_of(
             {"key": "force", "op": "EQ", "values": ["x" * (MAX_VALUE_LENGTH + 1)]},
             {"key": "force", "op": "EQ", "values": [1]},
             {"key": "embedding", "op": "EXISTS", "values": ["true"]},
+            {"key": "updated_at", "op": "EXISTS", "values": ["true"]},  # the index stamps its own
             {"key": "payload", "op": "EQ", "values": ["x"]},
             {"key": "full_name", "op": "EQ", "values": ["x"]},  # analysed text: no exact match in ES
             {"and": []},
