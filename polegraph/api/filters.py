@@ -1,0 +1,322 @@
+"""The one filter input of the API: nested and/or groups of (key, operator, values) conditions.
+
+A filter is data (JSON-able, so a saved query can store it) and compiles two ways that agree:
+
+- ``cypher(var)``: a Cypher boolean expression on node ``var`` with every value a parameter;
+- ``es_query()``: an Elasticsearch query on the ``entities`` index.
+
+Keys are ontology properties whose Neo4j property and index field hold the same values (a
+keyword, number, boolean or date-time field of the property's own name), plus ``label``. Each
+key's operators follow its type, enum values are checked against the ontology, and a filter is
+bounded in depth, conditions and values, so a request cannot make a query the engines choke on.
+Everything is checked when the filter is built, before any query text exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from polegraph.errors import PolegraphError
+from polegraph.graph.read import HIDDEN
+from polegraph.schema import load_ontology
+from polegraph.schema.elasticsearch import ENTITY_ROOT, search_field
+from polegraph.schema.model import PropertySpec
+
+MAX_DEPTH = 4
+MAX_CONDITIONS = 32
+MAX_VALUES = 100
+MAX_VALUE_LENGTH = 256
+LABEL_KEY = "label"
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+class FilterError(PolegraphError):
+    """A filter the API refuses: unknown key, operator or value, or one too large."""
+
+    code: ClassVar[str] = "BAD_USER_INPUT"
+
+
+class Op(StrEnum):
+    """Filter operators; ``EQ`` and ``PREFIX`` match any of their values (GraphQL enum values, and
+    the same text in a saved filter's JSON)."""
+
+    EQ = "EQ"
+    PREFIX = "PREFIX"
+    GT = "GT"
+    GTE = "GTE"
+    LT = "LT"
+    LTE = "LTE"
+    EXISTS = "EXISTS"
+
+
+_RANGE = frozenset({Op.GT, Op.GTE, Op.LT, Op.LTE})
+_CYPHER_RANGE = {Op.GT: ">", Op.GTE: ">=", Op.LT: "<", Op.LTE: "<="}
+# Property type -> the operators it takes besides eq and exists.
+_TYPE_OPS: Mapping[str, frozenset[Op]] = {
+    "string": frozenset({Op.PREFIX}),
+    "enum": frozenset(),
+    "country": frozenset(),
+    "boolean": frozenset(),
+    "integer": _RANGE,
+    "float": _RANGE,
+    "datetime": _RANGE,
+    **dict.fromkeys(("pnc_id", "cro", "nino", "imei"), frozenset({Op.PREFIX})),
+}
+
+
+@dataclass(frozen=True)
+class FilterKey:
+    """A key a filter may use: its type, whether it is a list, and its allowed codes."""
+
+    name: str
+    type: str
+    multiple: bool
+    codes: frozenset[str]
+
+    @property
+    def ops(self) -> frozenset[Op]:
+        if self.name == LABEL_KEY:  # every node has labels: only which ones can be asked
+            return frozenset({Op.EQ})
+        return frozenset({Op.EQ, Op.EXISTS}) | _TYPE_OPS.get(self.type, frozenset())
+
+
+def _key_of(spec: PropertySpec) -> FilterKey | None:
+    # Machinery (when polegraph wrote a node, its embedding) is no key: the index stamps its own
+    # ``updated_at``, so the two engines would not even agree on it.
+    if spec.type not in _TYPE_OPS or spec.vector or spec.name in HIDDEN or search_field(spec) != spec.name:
+        return None
+    return FilterKey(spec.name, spec.type, spec.multiple, frozenset(spec.values))
+
+
+@functools.cache
+def filter_keys() -> Mapping[str, FilterKey]:
+    """Every key a filter may use, by name (one property name means one thing across types)."""
+    onto = load_ontology()
+    keys: dict[str, FilterKey] = {
+        LABEL_KEY: FilterKey(LABEL_KEY, "enum", True, frozenset(onto.labels) - {"SourceRecord"})
+    }
+    for entity in onto.concrete(under=ENTITY_ROOT):
+        for spec in entity.properties.values():
+            key = _key_of(spec)
+            if key is None:
+                continue
+            known = keys.get(key.name)
+            if known is None:
+                keys[key.name] = key
+            elif (known.type, known.multiple) == (key.type, key.multiple):
+                keys[key.name] = FilterKey(key.name, key.type, key.multiple, known.codes | key.codes)
+    return keys
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``key op values``: e.g. ``crime_type eq [Burglary, Robbery]``."""
+
+    key: str
+    op: Op
+    values: tuple[Any, ...]  # typed: str, int, float, bool, or aware datetime
+
+
+@dataclass(frozen=True)
+class Group:
+    """All (``and``) or any (``or``) of its parts."""
+
+    op: str
+    parts: tuple[Filter, ...]
+
+
+Filter = Condition | Group
+
+
+def _parse_value(key: FilterKey, op: Op, raw: object) -> Any:
+    if not isinstance(raw, str):
+        raise FilterError(f"filter values are strings, not {type(raw).__name__}", hint=f"key {key.name!r}")
+    if len(raw) > MAX_VALUE_LENGTH:
+        raise FilterError(
+            f"a filter value is at most {MAX_VALUE_LENGTH} characters", hint=f"key {key.name!r}"
+        )
+    if op is Op.EXISTS or key.type == "boolean":
+        if raw not in ("true", "false"):
+            raise FilterError(f"{key.name} {op}: the value is true or false, not {raw!r}")
+        return raw == "true"
+    try:
+        if key.type == "integer":
+            number = int(raw)
+            if not _INT64[0] <= number <= _INT64[1]:
+                raise ValueError(raw)
+            return number
+        if key.type == "float":
+            real = float(raw)
+            if not math.isfinite(real):
+                raise ValueError(raw)
+            return real
+        if key.type == "datetime":
+            stamp = dt.datetime.fromisoformat(raw)
+            return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
+    except ValueError:
+        raise FilterError(f"{key.name}: {raw!r} is not a {key.type}") from None
+    if key.codes and op is Op.EQ and raw not in key.codes:
+        raise FilterError(
+            f"{key.name}: {raw!r} is not one of its codes",
+            hint=", ".join(sorted(key.codes)[:30]),
+        )
+    return raw
+
+
+def condition(key: str, op: str, values: list[Any] | tuple[Any, ...]) -> Condition:
+    """A checked condition; raises ``FilterError`` naming what is wrong."""
+    spec = filter_keys().get(key) if isinstance(key, str) else None
+    if spec is None:
+        raise FilterError(
+            f"unknown filter key {str(key)[:60]!r}",
+            hint="use a property of the POLE ontology (e.g. force, crime_type, sex, occurred_from) or label",
+        )
+    try:
+        operator = Op(op)
+    except ValueError:
+        raise FilterError(f"unknown filter operator {str(op)[:20]!r}", hint=", ".join(Op)) from None
+    if operator not in spec.ops:
+        raise FilterError(f"{key} ({spec.type}) does not take {operator}", hint=", ".join(sorted(spec.ops)))
+    if not values or len(values) > MAX_VALUES:
+        raise FilterError(f"{key} {operator}: give 1 to {MAX_VALUES} values")
+    if (operator in _RANGE or operator is Op.EXISTS) and len(values) != 1:
+        raise FilterError(f"{key} {operator} takes exactly one value")
+    return Condition(key, operator, tuple(_parse_value(spec, operator, v) for v in values))
+
+
+def group(op: str, parts: list[Filter] | tuple[Filter, ...]) -> Group:
+    if op not in ("and", "or"):
+        raise FilterError(f"unknown filter group {str(op)[:20]!r}", hint="and, or")
+    if not parts:
+        raise FilterError(f"an {op} group needs at least one part")
+    built = Group(op, tuple(parts))
+    check_bounds(built)
+    return built
+
+
+def check_bounds(flt: Filter) -> None:
+    """Refuse a filter deeper than ``MAX_DEPTH`` or with more than ``MAX_CONDITIONS`` conditions."""
+    if _depth(flt) > MAX_DEPTH:
+        raise FilterError(f"filters nest at most {MAX_DEPTH} groups deep")
+    if _count(flt) > MAX_CONDITIONS:
+        raise FilterError(f"a filter holds at most {MAX_CONDITIONS} conditions")
+
+
+def _depth(flt: Filter) -> int:
+    return 0 if isinstance(flt, Condition) else 1 + max(_depth(p) for p in flt.parts)
+
+
+def _count(flt: Filter) -> int:
+    return 1 if isinstance(flt, Condition) else sum(_count(p) for p in flt.parts)
+
+
+# -- JSON (saved queries) ----------------------------------------------------------------------
+
+
+def parse_filter(data: object, depth: int = 0) -> Filter:
+    """A filter from its JSON form, the GraphQL input's: ``{"and": [...]}``, ``{"or": [...]}`` or
+    ``{"key", "op", "values"}``."""
+    if depth > MAX_DEPTH:
+        raise FilterError(f"filters nest at most {MAX_DEPTH} groups deep")
+    if not isinstance(data, Mapping):
+        raise FilterError("a filter is an object")
+    if set(data) in ({"and"}, {"or"}):
+        (op, parts), *_ = data.items()
+        if not isinstance(parts, list) or len(parts) > MAX_CONDITIONS:
+            raise FilterError(f"an {op} group is a list of at most {MAX_CONDITIONS} filters")
+        return group(op, [parse_filter(p, depth + 1) for p in parts])
+    if set(data) == {"key", "op", "values"} and isinstance(data["values"], list):
+        return condition(data["key"], data["op"], data["values"])
+    raise FilterError("a filter is {and: [...]}, {or: [...]} or {key, op, values: [...]}")
+
+
+def filter_json(flt: Filter) -> dict[str, Any]:
+    """The JSON form ``parse_filter`` reads back."""
+    if isinstance(flt, Group):
+        return {flt.op: [filter_json(p) for p in flt.parts]}
+    values = [_text(v) for v in flt.values]
+    return {"key": flt.key, "op": str(flt.op), "values": values}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def filter_digest(flt: Filter | None) -> str:
+    """A short digest that identifies a filter (cursors are bound to it)."""
+    blob = json.dumps(filter_json(flt) if flt else None, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+# -- Cypher ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CypherFilter:
+    """A compiled filter: ``cypher(var)`` gives the predicate text and its parameters."""
+
+    flt: Filter
+
+    def cypher(self, var: str) -> tuple[str, dict[str, Any]]:
+        params: dict[str, Any] = {}
+        return _cypher(self.flt, var, params), params
+
+
+def _cypher(flt: Filter, var: str, params: dict[str, Any]) -> str:
+    if isinstance(flt, Group):
+        joiner = " AND " if flt.op == "and" else " OR "
+        return "(" + joiner.join(_cypher(p, var, params) for p in flt.parts) + ")"
+    name = f"flt_{len(params)}"
+    spec = filter_keys()[flt.key]
+    value: Any = list(flt.values) if flt.op in (Op.EQ, Op.PREFIX) else flt.values[0]
+    params[name] = value
+    if flt.op is Op.EXISTS:
+        stored = f"labels({var})" if flt.key == LABEL_KEY else f"{var}.`{flt.key}`"
+        return f"({stored} IS NOT NULL) = ${name}"
+    if flt.key == LABEL_KEY:
+        return f"any(flt_l IN labels({var}) WHERE flt_l IN ${name})"
+    element = "flt_v" if spec.multiple else f"{var}.`{flt.key}`"
+    if flt.op is Op.EQ:
+        test = f"{element} IN ${name}"
+    elif flt.op is Op.PREFIX:
+        test = f"any(flt_p IN ${name} WHERE {element} STARTS WITH flt_p)"
+    else:
+        test = f"{element} {_CYPHER_RANGE[flt.op]} ${name}"
+    if spec.multiple:
+        return f"any(flt_v IN coalesce({var}.`{flt.key}`, []) WHERE {test})"
+    return f"coalesce({test}, false)"
+
+
+# -- Elasticsearch -----------------------------------------------------------------------------
+
+
+def es_query(flt: Filter) -> dict[str, Any]:
+    """The Elasticsearch query clause of a filter, on the ``entities`` index."""
+    if isinstance(flt, Group):
+        parts = [es_query(p) for p in flt.parts]
+        if flt.op == "and":
+            return {"bool": {"filter": parts}}
+        return {"bool": {"should": parts, "minimum_should_match": 1}}
+    field = "labels" if flt.key == LABEL_KEY else flt.key
+    values = [v.isoformat() if isinstance(v, dt.datetime) else v for v in flt.values]
+    if flt.op is Op.EXISTS:
+        exists: dict[str, Any] = {"exists": {"field": field}}
+        return exists if values[0] else {"bool": {"must_not": [exists]}}
+    if flt.op is Op.EQ:
+        return {"terms": {field: values}}
+    if flt.op is Op.PREFIX:
+        prefixes = [{"prefix": {field: v}} for v in values]
+        return {"bool": {"should": prefixes, "minimum_should_match": 1}}
+    return {"range": {field: {flt.op.value.lower(): values[0]}}}
