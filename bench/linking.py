@@ -82,7 +82,12 @@ def scores(found: set[tuple[str, str]], truth: set[tuple[str, str]]) -> dict[str
     precision = true_positives / len(found) if found else 1.0
     recall = true_positives / len(truth) if truth else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "pairs": len(found)}
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "pairs": len(found),
+    }
 
 
 def component_pairs(uids: list[str], links: set[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -106,7 +111,9 @@ def variant_pairs(path: Path) -> set[tuple[str, str]]:
     return {pair for pair in same_human_pairs(path) if pair[0] in varied or pair[1] in varied}
 
 
-def run_size(persons_wanted: int, forces: int, seed: int, thresholds: Thresholds, workdir: Path) -> dict[str, Any]:
+def run_size(
+    persons_wanted: int, forces: int, seed: int, thresholds: Thresholds, workdir: Path
+) -> dict[str, Any]:
     root = workdir / f"scenario-{persons_wanted}"
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -148,8 +155,23 @@ def run_size(persons_wanted: int, forces: int, seed: int, thresholds: Thresholds
         "review_band": scores(review, truth),
         "accepted_and_review": scores(accepted | review, truth),
         "resolved_pairwise": scores(component_pairs(sorted(known), accepted), truth),
-        "variant_name_recall_accepted": round(len(accepted & variants) / len(variants), 4) if variants else None,
+        "variant_name_recall_accepted": round(len(accepted & variants) / len(variants), 4)
+        if variants
+        else None,
         "variant_name_pairs": len(variants),
+        "accepted_by_threshold": {
+            str(t): scores(
+                {(s.uid_a, s.uid_b) for s in scored if Thresholds(t).band(s) == "ACCEPTED"}, truth
+            )["f1"]
+            for t in (0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
+        },
+        # What the accepted links would score if a name alone could link (it may not: DOMAIN.md).
+        "accepted_if_names_alone_linked": scores(
+            {(s.uid_a, s.uid_b) for s in scored if s.probability >= thresholds.accept}, truth
+        ),
+        "true_pairs_agreeing_on_names_only": sum(
+            1 for s in scored if (s.uid_a, s.uid_b) in truth and not model.beyond_names(s.explanation)
+        ),
         "timings_s": {k: round(v, 2) for k, v in timings.items()},
         "link_s": round(linked_time, 2),
         "pairs_per_s": round(compared / timings["score_s"]) if timings["score_s"] else None,
@@ -157,7 +179,9 @@ def run_size(persons_wanted: int, forces: int, seed: int, thresholds: Thresholds
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--persons", default="10000,100000", help="comma-separated sizes (Person nodes)")
     parser.add_argument("--forces", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)

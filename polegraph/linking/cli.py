@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from polegraph.config import get_settings
@@ -33,14 +33,16 @@ def link_command(
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
         with Progress(*columns, console=console) as bar:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def report(stage: str, done: int, total: int | None) -> None:
                 if stage not in tasks:
                     tasks[stage] = bar.add_task(stage, total=total)
                 bar.update(tasks[stage], completed=done, total=total)
 
-            job = run_link_job(settings, driver, forces=forces.split(","), incremental=incremental, progress=report)
+            job = run_link_job(
+                settings, driver, forces=forces.split(","), incremental=incremental, progress=report
+            )
     except PolegraphError as exc:
         console.print(f"[bold red]error:[/] {exc.message}")
         if exc.hint:

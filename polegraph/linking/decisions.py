@@ -155,7 +155,9 @@ RETURN {fields}
 """
 
 
-def decide_link(principal: Principal, driver: Driver, database: str, link_id: str, decision: str, reason: str) -> Link:
+def decide_link(
+    principal: Principal, driver: Driver, database: str, link_id: str, decision: str, reason: str
+) -> Link:
     """Record an analyst's decision on a link: SAME joins, DIFFERENT splits (and is never proposed
     again), UNSURE leaves the link as the model scored it. Kept with who, when and why.
     """
@@ -187,7 +189,9 @@ class ResolvedPerson:
     links: list[str]
 
 
-def resolved_person(principal: Principal, driver: Driver, database: str, person_uid: str, limit: int = 500) -> ResolvedPerson:
+def resolved_person(
+    principal: Principal, driver: Driver, database: str, person_uid: str, limit: int = 500
+) -> ResolvedPerson:
     """Everyone the person is resolved to, walking only links and persons the principal may read."""
     person, params = cypher_predicate(principal, "p")
     start, _, _ = driver.execute_query(
@@ -197,7 +201,8 @@ def resolved_person(principal: Principal, driver: Driver, database: str, person_
     if not start:
         raise PolegraphError(f"no person {person_uid!r} that {principal.user} may read")
     readable, params = _readable(principal)
-    members, links, frontier = {person_uid}, set(), [person_uid]
+    members, frontier = {person_uid}, [person_uid]
+    links: set[str] = set()
     while frontier and len(members) < limit:
         records, _, _ = driver.execute_query(
             "UNWIND $frontier AS uid MATCH (a:Person {uid: uid})-[e:POSSIBLE_SAME_AS|SAME_AS]-(b:Person) "

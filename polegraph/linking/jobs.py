@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from neo4j import Driver
 from splink import DuckDBAPI
 from splink.internals.database_api import DatabaseAPI
@@ -137,7 +137,8 @@ def _score(
     saved = _last_model(driver, database) if job.incremental else None
     if job.incremental and saved is None:
         raise PolegraphError(
-            "an incremental link needs the model of a complete job", hint="run `polegraph link` once without --incremental"
+            "an incremental link needs the model of a complete job",
+            hint="run `polegraph link` once without --incremental",
         )
     linker = model.make_linker(db_api, persons, saved, incremental=job.incremental)
     if saved is None:
@@ -165,11 +166,16 @@ def _write(driver: Driver, database: str, job: LinkJob, workdir: Path, progress:
     scored = pq.read_table(workdir / "scored.parquet").to_pylist()
     labels = {
         r["unique_id"]: (r["force"], json.loads(r["labels"]))
-        for r in pq.read_table(workdir / "persons.parquet", columns=["unique_id", "force", "labels"]).to_pylist()
+        for r in pq.read_table(
+            workdir / "persons.parquet", columns=["unique_id", "force", "labels"]
+        ).to_pylist()
     }
     batches = [scored[i : i + BATCH] for i in range(0, len(scored), BATCH)]
     for number in range(job.batches_written, len(batches)):
-        rows = [{**row, "labels": store.link_labels(*labels[row["a"]], *labels[row["b"]])} for row in batches[number]]
+        rows = [
+            {**row, "labels": store.link_labels(*labels[row["a"]], *labels[row["b"]])}
+            for row in batches[number]
+        ]
         store.write_links(driver, database, rows, job.job_id, job.model_version or "")
         job.batches_written = number + 1
         _save(driver, database, job)  # the checkpoint: a rerun starts at the next batch
@@ -203,7 +209,9 @@ def run_link_job(
     """
     database, report = settings.neo4j_database, progress or (lambda *_: None)
     wanted = sorted({f.strip().upper() for f in forces if f.strip()})
-    job = _unfinished(driver, database, wanted, incremental) or LinkJob(f"linkjob:{uuid.uuid4().hex[:16]}", wanted, incremental)
+    job = _unfinished(driver, database, wanted, incremental) or LinkJob(
+        f"linkjob:{uuid.uuid4().hex[:16]}", wanted, incremental
+    )
     job.status, job.error = "RUNNING", None
     workdir = settings.state_dir / "linking" / job.job_id.replace(":", "-")
     started = time.monotonic() - job.duration_s

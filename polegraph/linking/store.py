@@ -37,7 +37,9 @@ RETURN p.uid AS uid, coalesce(p.source_keys[0], p.uid) AS source_key, p.force AS
 """
 
 
-def read_persons(driver: Driver, database: str, forces: Sequence[str] | None) -> Iterator[tuple[PersonRecord, dict[str, Any]]]:
+def read_persons(
+    driver: Driver, database: str, forces: Sequence[str] | None
+) -> Iterator[tuple[PersonRecord, dict[str, Any]]]:
     """Every Person of ``forces`` (all when None) in uid order, a page at a time, with its labels."""
     after = ""
     while True:
@@ -59,7 +61,9 @@ def _rank(labels: dict[str, Any]) -> tuple[int, int]:
     return (1 if labels.get("handling_code") == "C" else 0, CLASSIFICATIONS.index(classification))
 
 
-def link_labels(force_a: str, labels_a: dict[str, Any], force_b: str, labels_b: dict[str, Any]) -> dict[str, Any]:
+def link_labels(
+    force_a: str, labels_a: dict[str, Any], force_b: str, labels_b: dict[str, Any]
+) -> dict[str, Any]:
     """Security labels of a link between two nominals: the more restrictive of each label.
 
     The highest classification, handling code C when either end has it (with both ends'
@@ -78,7 +82,9 @@ def link_labels(force_a: str, labels_a: dict[str, Any], force_b: str, labels_b: 
         "forces": sorted({force_a, force_b}),
         "classification": classification,
         "caveat": caveats[0] if caveats else None,
-        "handling_code": "C" if strictest.get("handling_code") == "C" else labels_a.get("handling_code") or labels_b.get("handling_code"),
+        "handling_code": "C"
+        if strictest.get("handling_code") == "C"
+        else labels_a.get("handling_code") or labels_b.get("handling_code"),
         "handling_conditions": " / ".join(dict.fromkeys(conditions)) or None,
     }
 
@@ -105,8 +111,10 @@ RETURN count(e) AS written
 """
 
 
-def write_links(driver: Driver, database: str, rows: list[dict[str, Any]], job_id: str, model_version: str) -> int:
-    """Write one batch of scored pairs (``rows``: a, b, probability, match_weight, band, explanation, labels)."""
+def write_links(
+    driver: Driver, database: str, rows: list[dict[str, Any]], job_id: str, model_version: str
+) -> int:
+    """Write one batch of scored pairs: a, b, probability, match_weight, band, explanation, labels."""
     for row in rows:
         row["uid"] = link_uid(row["a"], row["b"])
         if not isinstance(row["explanation"], str):

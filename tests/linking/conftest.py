@@ -55,7 +55,9 @@ def load_custody(
 
 def analyst(force: str, *readable: str, clearance: str = "OFFICIAL-SENSITIVE") -> Principal:
     """An analyst of ``force`` who may also read ``readable`` forces."""
-    return Principal(f"analyst.{force.lower()}", force, frozenset(readable), clearance, frozenset({"analyst"}))
+    return Principal(
+        f"analyst.{force.lower()}", force, frozenset(readable), clearance, frozenset({"analyst"})
+    )
 
 
 # People who are nobody's duplicate: the term frequencies of a handful of test persons alone
@@ -65,7 +67,7 @@ BACKGROUND = [
             phone=f"07700 9{i:05d}", postcode=postcode)
     for i, (surname, forename, postcode) in enumerate(
         (s, f, p)
-        for s in ("SMITH", "JONES", "TAYLOR", "BROWN", "WILSON", "EVANS", "THOMAS", "ROBERTS", "PATEL", "NOWAK")
+        for s in ("SMITH", "JONES", "TAYLOR", "BROWN", "WILSON", "EVANS", "THOMAS", "REID", "PATEL", "NOWAK")
         for f, p in (("Oliver", "LS1 4AP"), ("Amelia", "M4 5JD"), ("Jack", "BD7 1DP"), ("Grace", "PR1 2HE"))
     )
 ]  # fmt: skip
