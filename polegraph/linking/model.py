@@ -140,8 +140,8 @@ COMPARISONS: tuple[Comparison, ...] = (
         Level("partial date, same year", _sql(f"{_PARTIAL} AND {_SAME_YEAR}"), 0.09, 0.01),
         Level("same year, one is 1 January", _sql(f"{_JAN1} AND {_SAME_YEAR}"), 0.05, 0.0005),
         Level("same day and month, year differs", _sql("dob_md_l = dob_md_r"), 0.03, 0.0025),
-        Level("same year, another date", _sql("dob_year_l = dob_year_r"), 0.03, 0.016),
-        Level("different", _else(), 0.05, 0.97085),
+        Level("same year, another date", _sql(_SAME_YEAR), 0.01, 0.016),
+        Level("different", _else(), 0.07, 0.97085),
     )),
     Comparison("postcode", ("postcodes",), "postcodes", (
         Level("same postcode", cll.ArrayIntersectLevel("postcodes", 1), 0.45, 0.0005),
