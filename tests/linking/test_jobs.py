@@ -134,6 +134,12 @@ def test_undoing_a_link_splits_the_resolved_person(engines: Engines, tmp_path: P
     run_link_job(engines.settings, engines.driver)
     db, who = engines.settings.neo4j_database, analyst("GMP", "WYP", "CTY")
     assert resolved_person(who, engines.driver, db, gmp).persons == sorted([gmp, wyp, cty])
+    first = link_suggestions(who, engines.driver, db, LinkFilter(band="ACCEPTED"), first=2)
+    rest = link_suggestions(
+        who, engines.driver, db, LinkFilter(band="ACCEPTED"), first=2, after=first.end_cursor
+    )
+    assert (len(first.links), first.has_next_page, len(rest.links), rest.has_next_page) == (2, True, 1, False)
+    assert first.links[0].probability >= first.links[1].probability >= rest.links[0].probability
     for link in _links(engines, cty):
         decide_link(who, engines.driver, db, str(link["uid"]), "DIFFERENT", "CTY record is his cousin")
     assert resolved_person(who, engines.driver, db, gmp).persons == sorted([gmp, wyp])
@@ -167,3 +173,29 @@ def test_a_principal_of_another_force_cannot_read_or_decide_links_it_cannot_read
         link_jobs(
             analyst("GMP").__class__("inv.gmp", "GMP", roles=frozenset({"investigator"})), engines.driver, db
         )
+
+
+class Interrupted(Exception):
+    """Stands for a crash (a killed process) once the first batch of links is written."""
+
+
+def test_an_interrupted_job_resumes_from_its_checkpoint(engines: Engines, tmp_path: Path) -> None:
+    load_custody(engines, tmp_path, "LAN", BACKGROUND)
+    (gmp,) = load_custody(engines, tmp_path, "GMP", [GMP_KHAN])
+    load_custody(engines, tmp_path, "WYP", [WYP_KHAN])
+
+    def crash(stage: str, done: int, total: int | None) -> None:
+        if stage == "write links":
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        run_link_job(engines.settings, engines.driver, progress=crash)
+    db = engines.settings.neo4j_database
+    (failed,) = link_jobs(analyst("GMP"), engines.driver, db)
+    assert (failed.status, failed.stage, failed.batches_written) == ("FAILED", "scored", 1)
+    stages: list[str] = []
+    resumed = run_link_job(engines.settings, engines.driver, progress=lambda stage, *_: stages.append(stage))
+    assert (resumed.job_id, resumed.status, resumed.links_accepted) == (failed.job_id, "COMPLETE", 1)
+    assert stages == []  # nothing read, scored or written again
+    assert len(_links(engines, gmp)) == 1
+    assert [j.job_id for j in link_jobs(analyst("GMP"), engines.driver, db)] == [failed.job_id]
