@@ -50,9 +50,13 @@ def link_command(
         raise typer.Exit(code=1) from exc
     finally:
         driver.close()
-    table = Table("job", "persons", "new", "pairs compared", "accepted", "review", "model", "seconds")
-    table.add_row(
-        job.job_id, f"{job.persons:,}", f"{job.new_persons:,}", f"{job.pairs_compared:,}",
-        f"{job.links_accepted:,}", f"{job.links_review:,}", job.model_version or "-", f"{job.duration_s:.1f}",
-    )  # fmt: skip
+    table = Table("job", job.job_id, title="incremental link" if incremental else "link")
+    for name, value in (
+        ("persons", f"{job.persons:,}"), ("new persons", f"{job.new_persons:,}"),
+        ("pairs compared", f"{job.pairs_compared:,}"), ("links accepted", f"{job.links_accepted:,}"),
+        ("links for review", f"{job.links_review:,}"), ("model", job.model_version or "-"),
+        ("trained on this data", "yes" if job.trained else "no (prior or saved model)"),
+        ("seconds", f"{job.duration_s:.1f}"),
+    ):  # fmt: skip
+        table.add_row(name, value)
     console.print(table)

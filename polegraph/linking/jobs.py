@@ -144,10 +144,12 @@ def _score(
     if saved is None:
         progress("train", 0, None)
         job.trained = model.train(db_api, linker, len(persons), store.decided_pairs(driver, database)["SAME"])
+        progress("train", 1, 1)
     trained = saved or model.saved_model(linker)
     job.model_version = model.model_version(trained)
     progress("block", 0, None)
     job.pairs_compared = model.block(db_api, linker)
+    progress("block", 1, 1)
     progress("score", 0, job.pairs_compared)
     scored = [
         {"a": p.uid_a, "b": p.uid_b, "probability": p.probability, "match_weight": p.match_weight,
