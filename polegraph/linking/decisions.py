@@ -30,6 +30,10 @@ class LinkNotFound(PolegraphError):
     """No link with that id that this principal may read."""
 
 
+class PersonNotFound(PolegraphError):
+    """No person with that uid that this principal may read."""
+
+
 @dataclass(frozen=True)
 class Link:
     """A proposed link as an analyst sees it."""
@@ -199,7 +203,7 @@ def resolved_person(
         params, uid=person_uid, database_=database, routing_="r",
     )  # fmt: skip
     if not start:
-        raise PolegraphError(f"no person {person_uid!r} that {principal.user} may read")
+        raise PersonNotFound(f"no person {person_uid!r} that {principal.user} may read")
     readable, params = _readable(principal)
     members, frontier = {person_uid}, [person_uid]
     links: set[str] = set()

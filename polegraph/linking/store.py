@@ -71,10 +71,11 @@ def link_labels(
     predicate applied to the link is never looser than the predicate applied to its ends.
     """
     ranked = sorted([(force_a, labels_a), (force_b, labels_b)], key=lambda end: _rank(end[1]), reverse=True)
-    force, strictest = ranked[0]
+    force = ranked[0][0]
     classification = max(
         (labels.get("classification") or UNLABELLED_AS for _, labels in ranked), key=CLASSIFICATIONS.index
     )
+    codes = {labels.get("handling_code") for _, labels in ranked}
     conditions = [str(c) for _, labels in ranked if (c := labels.get("handling_conditions"))]
     caveats = [str(c) for _, labels in ranked if (c := labels.get("caveat"))]
     return {
@@ -82,9 +83,7 @@ def link_labels(
         "forces": sorted({force_a, force_b}),
         "classification": classification,
         "caveat": caveats[0] if caveats else None,
-        "handling_code": "C"
-        if strictest.get("handling_code") == "C"
-        else labels_a.get("handling_code") or labels_b.get("handling_code"),
+        "handling_code": next((code for code in ("C", "P") if code in codes), None),
         "handling_conditions": " / ".join(dict.fromkeys(conditions)) or None,
     }
 

@@ -10,12 +10,13 @@ import pytest
 from polegraph.linking.decisions import (
     LinkFilter,
     LinkNotFound,
+    PersonNotFound,
     decide_link,
     link_suggestions,
     resolved_person,
 )
 from polegraph.linking.jobs import link_jobs, run_link_job
-from polegraph.security.policy import AccessDenied
+from polegraph.security.policy import AccessDenied, Principal
 from tests.conftest import Engines
 from tests.linking.conftest import BACKGROUND, Nominal, analyst, load_custody
 
@@ -166,13 +167,13 @@ def test_a_principal_of_another_force_cannot_read_or_decide_links_it_cannot_read
         with pytest.raises(LinkNotFound):
             decide_link(outsider, engines.driver, db, str(link["uid"]), "SAME", "looks like him")
     assert resolved_person(analyst("GMP", "WYP"), engines.driver, db, gmp).persons == [gmp]
+    with pytest.raises(PersonNotFound):
+        resolved_person(analyst("LAN"), engines.driver, db, gmp)
     owner = analyst("WYP", "GMP")
     (seen,) = link_suggestions(owner, engines.driver, db, any_band).links
     assert {seen.person_a, seen.person_b} == {gmp, wyp}
     with pytest.raises(AccessDenied):
-        link_jobs(
-            analyst("GMP").__class__("inv.gmp", "GMP", roles=frozenset({"investigator"})), engines.driver, db
-        )
+        link_jobs(Principal("inv.gmp", "GMP", roles=frozenset({"investigator"})), engines.driver, db)
 
 
 class Interrupted(Exception):
