@@ -39,12 +39,14 @@ app.add_typer(stack_app, name="stack")
 
 
 def _mount() -> None:
-    """Commands that live beside their subpackages: search, embed/extract/language, demo."""
+    """Commands that live beside their subpackages: search, link, embed/extract/language, demo."""
+    from polegraph.linking.cli import link_command
     from polegraph.nlp.cli import app as nlp_app
     from polegraph.scenario.cli import demo_app
     from polegraph.search.cli import search_command
 
     app.command("search")(search_command)
+    app.command("link")(link_command)
     app.registered_commands.extend(nlp_app.registered_commands)
     app.add_typer(demo_app, name="demo", help="The synthetic multi-force scenario for demos and benchmarks.")
 

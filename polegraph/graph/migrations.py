@@ -6,9 +6,11 @@ from neo4j import Driver
 
 from polegraph.schema import load_ontology, neo4j_statements
 
-# Operational nodes outside the POLE ontology: the load journal.
+# Operational nodes outside the POLE ontology: the load journal, linking jobs and link decisions.
 OPERATIONAL_STATEMENTS = [
     "CREATE CONSTRAINT load_journal_id_unique IF NOT EXISTS FOR (j:LoadJournal) REQUIRE j.load_id IS UNIQUE",
+    "CREATE CONSTRAINT link_job_id_unique IF NOT EXISTS FOR (j:LinkJob) REQUIRE j.job_id IS UNIQUE",
+    "CREATE INDEX link_decision_link_idx IF NOT EXISTS FOR (d:LinkDecision) ON (d.link_id)",
 ]
 
 

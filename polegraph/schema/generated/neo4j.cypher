@@ -50,6 +50,7 @@ CREATE INDEX person_cro_idx IF NOT EXISTS FOR (n:Person) ON (n.cro);
 CREATE INDEX person_nino_idx IF NOT EXISTS FOR (n:Person) ON (n.nino);
 CREATE INDEX source_record_load_id_idx IF NOT EXISTS FOR (n:SourceRecord) ON (n.load_id);
 CREATE INDEX source_record_hash_idx IF NOT EXISTS FOR (n:SourceRecord) ON (n.hash);
+CREATE INDEX possible_same_as_uid_idx IF NOT EXISTS FOR ()-[r:POSSIBLE_SAME_AS]-() ON (r.uid);
 CREATE INDEX possible_same_as_job_id_idx IF NOT EXISTS FOR ()-[r:POSSIBLE_SAME_AS]-() ON (r.job_id);
 CREATE INDEX same_as_job_id_idx IF NOT EXISTS FOR ()-[r:SAME_AS]-() ON (r.job_id);
 CREATE INDEX not_same_as_job_id_idx IF NOT EXISTS FOR ()-[r:NOT_SAME_AS]-() ON (r.job_id);
