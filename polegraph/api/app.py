@@ -96,6 +96,6 @@ def create_app(settings: Settings | None = None, schema: Schema | None = None) -
         Route("/readyz", readyz),
         Route("/metrics", prometheus),
         # Every method reaches the endpoint so that the wrong one gets a JSON 405 with Allow.
-        Route("/graphql", GraphQLEndpoint(schema, settings, verifier, metrics), methods=methods),
+        Route("/graphql", GraphQLEndpoint(schema, settings, verifier, metrics).handle, methods=methods),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

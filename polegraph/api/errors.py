@@ -130,7 +130,7 @@ def format_error(error: GraphQLError, request_id: str, *, pre_execution: bool) -
     """The JSON of one GraphQL error, masked unless it is expected."""
     original = error.original_error
     out: dict[str, Any] = {}
-    if original is None:
+    if original is None or isinstance(original, GraphQLError):
         # graphql-core's own errors: syntax, validation, variable coercion. All describe the request.
         if isinstance(error, GraphQLSyntaxError):
             code = "GRAPHQL_PARSE_FAILED"
@@ -140,11 +140,9 @@ def format_error(error: GraphQLError, request_id: str, *, pre_execution: bool) -
     else:
         known = code_of(original)
         if known is None:
-            log.error("request %s failed", request_id, exc_info=original)
             code, out["message"] = INTERNAL, "internal error"
         elif isinstance(original, EngineUnavailable):
             # Its text names hosts and driver internals.
-            log.warning("request %s: %s", request_id, original)
             code, out["message"] = known, "a search engine did not answer; try again shortly"
         elif known == "TIMEOUT":
             code, out["message"] = known, "the query took too long; narrow it (fewer hops, a filter)"
@@ -163,6 +161,16 @@ def format_error(error: GraphQLError, request_id: str, *, pre_execution: bool) -
     if isinstance(original, RateLimited):
         ext["retry_after_s"] = original.retry_after_s
     return out
+
+
+def log_unexpected(errors: list[GraphQLError], request_id: str) -> None:
+    """Log, with its traceback and request id, each error the client is only told is internal."""
+    for error in errors:
+        original = error.original_error
+        if original is not None and not isinstance(original, GraphQLError) and code_of(original) is None:
+            log.error("request %s failed", request_id, exc_info=original)
+        elif isinstance(original, EngineUnavailable):
+            log.warning("request %s: %s", request_id, original)
 
 
 def refusal(exc: ApiError, request_id: str) -> dict[str, Any]:

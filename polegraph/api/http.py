@@ -218,7 +218,7 @@ def _unique(ids: list[str]) -> list[str]:
 
 
 class GraphQLEndpoint:
-    """The ASGI endpoint of ``/graphql``: authenticate, execute, audit, answer."""
+    """``/graphql``: authenticate, execute, audit, answer (``handle`` is the route's endpoint)."""
 
     def __init__(
         self, schema: strawberry.Schema, settings: Settings, verifier: TokenVerifier, metrics: ApiMetrics
@@ -228,7 +228,7 @@ class GraphQLEndpoint:
         self.verifier = verifier
         self.metrics = metrics
 
-    async def __call__(self, request: Request) -> Response:
+    async def handle(self, request: Request) -> Response:
         if self._wants_graphiql(request):
             return HTMLResponse(get_graphql_ide_html("graphiql"))
         header_id = request.headers.get("x-request-id", "")

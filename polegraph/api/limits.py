@@ -52,6 +52,7 @@ from strawberry.extensions import SchemaExtension, max_aliases, query_depth_limi
 from polegraph.api.context import RequestContext
 from polegraph.api.errors import (
     ApiError,
+    BadRequest,
     PageTooLarge,
     PurposeRequired,
     QueryTooComplex,
@@ -262,7 +263,12 @@ def estimate(
     """The cost, root fields and page size errors of the operation a request runs."""
     operation = select_operation(document, operation_name)
     if operation is None:
-        return Estimate()
+        # Nothing may run that was not costed.
+        refused = BadRequest(
+            "the document does not say which one operation to run",
+            hint="name one of its operations in operationName",
+        )
+        return Estimate(errors=[_refusal(refused)])
     coster = _Coster(schema, document, operation, variables or {}, max_page_size)
     root = schema.get_root_type(operation.operation)
     cost = coster.selection_cost(operation.selection_set, root)

@@ -13,12 +13,14 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.tools import merge_types
-from strawberry.types import Info
+from strawberry.types import ExecutionContext, Info
 
 from polegraph.api.context import RequestContext
+from polegraph.api.errors import log_unexpected
 from polegraph.api.limits import CostBudget, Limits, RequestLimits
 from polegraph.config import Settings, get_settings
 from polegraph.security.audit import audit_cursor, search_audit
@@ -132,17 +134,31 @@ class ShellQuery:
     )
 
 
+class PolegraphSchema(strawberry.Schema):
+    """strawberry's schema, logging only the errors that are faults of ours.
+
+    strawberry logs every error, a client's typo included; here a client's mistake is answered,
+    not logged, and an unexpected error is logged once with the request id the client was given.
+    """
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        context = execution_context.context if execution_context else None
+        log_unexpected(errors, context.request_id if isinstance(context, RequestContext) else "-")
+
+
 def build_schema(
     *query_types: type,
     types: Iterable[type] = (),
     settings: Settings | None = None,
     budget: CostBudget | None = None,
-) -> strawberry.Schema:
+) -> PolegraphSchema:
     """One schema of ``query_types`` and the shell's fields, with the request limits applied."""
     limits = Limits.from_settings(settings or get_settings())
     budget = budget or CostBudget(limits.budget, limits.window_s)
     query = merge_types("Query", (ShellQuery, *query_types))
-    return strawberry.Schema(
+    return PolegraphSchema(
         query=query,
         types=list(types),
         extensions=[functools.partial(RequestLimits, limits=limits, budget=budget)],
