@@ -23,6 +23,7 @@ import contextlib
 import math
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -73,6 +74,9 @@ class Limits:
     max_tokens: int = 2000
     max_depth: int = 10
     max_aliases: int = 20
+    # The same field this many times in one selection set (fragments included) is refused: the
+    # standard overlapping-fields rule compares every pair of them, so 600 repeats cost seconds.
+    max_repeats: int = 16
     max_page_size: int = 100
     max_cost: int = 20_000
     budget: int = 200_000
@@ -164,7 +168,7 @@ class _Coster:
 
     def __init__(
         self, schema: GraphQLSchema, document: Any, operation: OperationDefinitionNode,
-        variables: Mapping[str, Any], max_page_size: int,
+        variables: Mapping[str, Any], max_page_size: int, max_repeats: int,
     ) -> None:  # fmt: skip
         self.schema = schema
         self.fragments = {
@@ -176,13 +180,51 @@ class _Coster:
             if name not in self.variables and definition.default_value is not None:
                 self.variables[name] = value_from_ast_untyped(definition.default_value)
         self.max_page_size = max_page_size
+        self.max_repeats = max_repeats
         self.errors: list[GraphQLError] = []
         self._fragment_cost: dict[str, int] = {}
+        self._fragment_names: dict[str, Counter[str]] = {}
         self._in_progress: set[str] = set()
+
+    def response_names(self, selections: SelectionSetNode, spread: set[str] | None = None) -> Counter[str]:
+        """How often each response name is selected in one selection set, fragments included.
+
+        A fragment spread twice in one set is merged once, as the validation does.
+        """
+        spread = set() if spread is None else spread
+        names: Counter[str] = Counter()
+        for node in selections.selections:
+            if isinstance(node, FieldNode):
+                names[node.alias.value if node.alias else node.name.value] += 1
+            elif isinstance(node, InlineFragmentNode):
+                names += self.response_names(node.selection_set, spread)
+            elif isinstance(node, FragmentSpreadNode) and node.name.value not in spread:
+                spread.add(node.name.value)
+                names += self.fragment_names(node.name.value)
+        return names
+
+    def fragment_names(self, name: str) -> Counter[str]:
+        if name not in self._fragment_names:
+            fragment = self.fragments.get(name)
+            self._fragment_names[name] = Counter()  # a cycle reads itself as empty
+            if fragment is not None:
+                self._fragment_names[name] = self.response_names(fragment.selection_set, {name})
+        return self._fragment_names[name]
+
+    def check_repeats(self, selections: SelectionSetNode) -> None:
+        counts = self.response_names(selections)
+        if counts and max(counts.values()) > self.max_repeats:
+            name, count = counts.most_common(1)[0]
+            refused = QueryTooComplex(
+                f"{name} is selected {count} times in one selection; at most {self.max_repeats} is allowed",
+                hint="select each field once",
+            )
+            self.errors.append(_refusal(refused, [selections]))
 
     def selection_cost(self, selections: SelectionSetNode | None, parent: GraphQLNamedType | None) -> int:
         if selections is None:
             return 0
+        self.check_repeats(selections)
         total = 0
         for node in selections.selections:
             if isinstance(node, FieldNode):
@@ -242,7 +284,9 @@ class _Coster:
             multiplier *= len(ids)
         return 1 + multiplier * self.selection_cost(node.selection_set, child)
 
-    def root_fields(self, selections: SelectionSetNode, seen: frozenset[str] = frozenset()) -> set[str]:
+    def root_fields(self, selections: SelectionSetNode, seen: set[str] | None = None) -> set[str]:
+        """The names of the fields selected at this level, fragments included (each read once)."""
+        seen = set() if seen is None else seen
         names: set[str] = set()
         for node in selections.selections:
             if isinstance(node, FieldNode):
@@ -250,17 +294,18 @@ class _Coster:
             elif isinstance(node, InlineFragmentNode):
                 names |= self.root_fields(node.selection_set, seen)
             elif isinstance(node, FragmentSpreadNode) and node.name.value not in seen:
+                seen.add(node.name.value)
                 fragment = self.fragments.get(node.name.value)
                 if fragment is not None:
-                    names |= self.root_fields(fragment.selection_set, seen | {node.name.value})
+                    names |= self.root_fields(fragment.selection_set, seen)
         return names
 
 
 def estimate(
     schema: GraphQLSchema, document: Any, operation_name: str | None,
-    variables: Mapping[str, Any] | None, max_page_size: int,
+    variables: Mapping[str, Any] | None, limits: Limits,
 ) -> Estimate:  # fmt: skip
-    """The cost, root fields and page size errors of the operation a request runs."""
+    """The cost, root fields and shape errors (page size, repeats) of the operation a request runs."""
     operation = select_operation(document, operation_name)
     if operation is None:
         # Nothing may run that was not costed.
@@ -269,7 +314,7 @@ def estimate(
             hint="name one of its operations in operationName",
         )
         return Estimate(errors=[_refusal(refused)])
-    coster = _Coster(schema, document, operation, variables or {}, max_page_size)
+    coster = _Coster(schema, document, operation, variables or {}, limits.max_page_size, limits.max_repeats)
     root = schema.get_root_type(operation.operation)
     cost = coster.selection_cost(operation.selection_set, root)
     return Estimate(cost, frozenset(coster.root_fields(operation.selection_set)), coster.errors)
@@ -321,9 +366,7 @@ class RequestLimits(SchemaExtension):
         schema = context.schema._schema
         document = context.graphql_document
         assert document is not None
-        found = estimate(
-            schema, document, context.operation_name, context.variables, self.limits.max_page_size
-        )
+        found = estimate(schema, document, context.operation_name, context.variables, self.limits)
         seen = _admission.get()
         if seen is not None:
             seen.root_fields = found.root_fields

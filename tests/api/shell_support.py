@@ -96,8 +96,16 @@ class Chain:
 
 @strawberry.type
 class ChainQuery:
-    """Test data fields: a chain, and fields that fail in the ways resolvers can."""
+    """Test data fields: as deep and wide as a query asks, with the arguments the cost counts."""
 
     @strawberry.field
     def chain(self, first: int = 10) -> Chain:
         return Chain(depth=0)
+
+    @strawberry.field
+    def many(self, ids: list[str]) -> list[Chain]:
+        return [Chain(depth=0) for _ in ids]
+
+    @strawberry.field
+    def around(self, hops: int = 1, first: int = 10) -> list[Chain]:
+        return [Chain(depth=hops) for _ in range(first)]
