@@ -14,7 +14,6 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, Info
@@ -87,10 +86,18 @@ class AuditRecordEdge:
     node: AuditRecord
 
 
+@strawberry.type
+class AuditLogPageInfo:
+    """Where a page of the audit log ends (its own type: the data fields have their PageInfo)."""
+
+    has_next_page: bool
+    end_cursor: str | None
+
+
 @strawberry.type(description="A page of the audit log.")
 class AuditLogConnection:
     edges: list[AuditRecordEdge]
-    page_info: relay.PageInfo
+    page_info: AuditLogPageInfo
 
 
 def _me(info: Info[RequestContext, None]) -> Viewer:
@@ -115,10 +122,7 @@ async def _audit_log(
     )  # fmt: skip
     return AuditLogConnection(
         edges=[AuditRecordEdge(cursor=audit_cursor(r["seq"]), node=AuditRecord.of(r)) for r in page.records],
-        page_info=relay.PageInfo(
-            has_next_page=page.has_next, has_previous_page=after is not None,
-            start_cursor=None, end_cursor=page.end_cursor,
-        ),
+        page_info=AuditLogPageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
     )  # fmt: skip
 
 
