@@ -373,9 +373,12 @@ app.add_typer(audit_app, name="audit")
 @audit_app.command("verify")
 def audit_verify_cmd(
     path: Annotated[Path | None, typer.Argument(help="the JSONL file (default: the configured one)")] = None,
+    index: Annotated[
+        bool, typer.Option("--index", help="also compare the file's end with the Elasticsearch copy")
+    ] = False,
 ) -> None:
     """Check the audit chain: every hash, link and sequence number; exit 1 at the first broken record."""
-    from polegraph.security.audit import verify_chain
+    from polegraph.security.audit import compare_with_index, verify_chain
 
     target = path or get_settings().audit_path
     if not target.exists():
@@ -383,6 +386,17 @@ def audit_verify_cmd(
             PolegraphError(f"no audit log at {target}", hint="pass the file, or set POLEGRAPH_AUDIT_FILE")
         )
     result = verify_chain(target)
+    if result.ok and index:
+        from polegraph.search.client import open_client
+
+        es = open_client(get_settings())
+        try:
+            difference = compare_with_index(es, get_settings(), target)
+        finally:
+            es.close()
+        if difference:
+            console.print(f"[bold red]{target}: {result.records:,} records chained, but {difference}[/]")
+            raise typer.Exit(code=1)
     if result.ok:
         console.print(f"{target}: {result.records:,} records, chain intact")
         return

@@ -177,6 +177,33 @@ def verify_chain(path: Path) -> Verification:
     return Verification(count)
 
 
+def last_record(path: Path) -> dict[str, Any] | None:
+    """The file's last record (None when it is empty)."""
+    with path.open("rb") as handle:
+        line = _last_line(handle, os.fstat(handle.fileno()).st_size)
+    return json.loads(line) if line else None
+
+
+def compare_with_index(es: Elasticsearch, settings: Settings, path: Path) -> str | None:
+    """What the index's copy says that the file alone cannot: records cut from the file's end.
+
+    None when the index's newest record is the file's last one; otherwise what differs.
+    """
+    hits = es.search(index=settings.index_name(AUDIT), sort=[{"seq": "desc"}], size=1)["hits"]["hits"]
+    indexed = hits[0]["_source"] if hits else None
+    last = last_record(path)
+    if indexed is None:
+        return None if last is None else "the audit index holds no record"
+    if last is None or indexed["seq"] > last["seq"]:
+        return (
+            f"the index holds records up to {indexed['seq']} but the file ends at "
+            f"{last['seq'] if last else 0}: records were removed from the end of the file"
+        )
+    if indexed["seq"] == last["seq"] and indexed["hash"] != last["hash"]:
+        return f"record {last['seq']} differs between the file and the index"
+    return None
+
+
 @dataclass(frozen=True)
 class AuditPage:
     records: list[dict[str, Any]]

@@ -19,7 +19,14 @@ from polegraph.cli import app as cli
 from polegraph.config import Settings
 from polegraph.schema.elasticsearch import AUDIT
 from polegraph.search.query import search
-from polegraph.security.audit import GENESIS, AuditError, AuditLog, record_hash, verify_chain
+from polegraph.security.audit import (
+    GENESIS,
+    AuditError,
+    AuditLog,
+    compare_with_index,
+    record_hash,
+    verify_chain,
+)
 from polegraph.security.policy import Principal
 from tests.api.shell_support import (
     PURPOSE,
@@ -261,3 +268,22 @@ def test_auditors_query_the_log_of_the_forces_they_may_read(
     assert result.hits == ()
     assert result.total == 0
     assert dict(result.restricted) == {}
+
+
+def test_records_cut_from_the_end_are_found_against_the_index(engines: Engines, tmp_path: Path) -> None:
+    # The chain alone cannot show that its last records were removed or rewritten; the index's copy can.
+    settings = shell_settings(engines.settings, tmp_path)
+    log = AuditLog(settings, engines.es)
+    _write(log, 3)
+    engines.es.indices.refresh(index=settings.index_name(AUDIT))
+    assert compare_with_index(engines.es, settings, log.path) is None
+    original = _lines(log.path)
+    log.path.write_text("".join(original[:2]), encoding="utf-8")
+    assert verify_chain(log.path).ok
+    assert "removed from the end" in (compare_with_index(engines.es, settings, log.path) or "")
+    last = json.loads(original[2])
+    last["user"] = "someone.else"
+    last["hash"] = record_hash(last)
+    log.path.write_text("".join(original[:2]) + json.dumps(last) + "\n", encoding="utf-8")
+    assert verify_chain(log.path).ok
+    assert "record 3 differs" in (compare_with_index(engines.es, settings, log.path) or "")
