@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -29,6 +30,8 @@ from polegraph.errors import EngineUnavailable
 from polegraph.graph.driver import open_driver, server_version
 from polegraph.search.client import cluster_info, open_client
 from polegraph.security.audit import AuditLog
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -74,6 +77,10 @@ def create_app(settings: Settings | None = None, schema: Schema | None = None) -
     settings = settings or get_settings()
     schema = schema or build_schema(settings=settings)
     verifier = TokenVerifier(settings)
+    if not verifier.configured:
+        log.warning("no token verification key is configured: every GraphQL request will be refused (401)")
+    elif settings.environment == "production" and settings.jwt_secret.get_secret_value():
+        log.warning("HS256 tokens are accepted (POLEGRAPH_JWT_SECRET is set): that is for development")
     metrics = ApiMetrics()
 
     @contextlib.asynccontextmanager

@@ -25,6 +25,7 @@ from tests.api.shell_support import (
 )
 
 ME = "{ me { user homeForce readableForces clearance roles } }"
+NESTED = '{"query": "{ me { user } }", "variables": {"v": ' + "[" * 5000 + "]" * 5000 + "}}"
 AUDIT_PAGE = "query Q($n: Int!) { auditLog(first: $n) { edges { cursor } } }"
 
 
@@ -144,6 +145,7 @@ def _refusals(settings: Settings) -> list[tuple[str, dict[str, Any], int, str]]:
                                      "headers": auth}, 400, "BAD_REQUEST"),
         ("unknown operation name", {"json": {"query": "query A { me { user } }", "operationName": "B"},
                                     "headers": auth}, 400, "BAD_REQUEST"),
+        ("variables nested 5000 deep", {"content": NESTED, "headers": json_}, 400, "BAD_REQUEST"),
         ("huge variables", {"json": {"query": ME, "variables": {"v": "x" * 200_000}}, "headers": auth}, 413,
          "PAYLOAD_TOO_LARGE"),
     ]  # fmt: skip
