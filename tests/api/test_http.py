@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,8 +11,10 @@ from typing import Any, ClassVar
 import pytest
 import strawberry
 from elasticsearch import Elasticsearch
+from neo4j import Query
 from starlette.testclient import TestClient
 
+from polegraph.api.context import RequestContext
 from polegraph.config import Settings
 from polegraph.errors import PolegraphError
 from tests.api.shell_support import (
@@ -44,6 +47,17 @@ class FailingQuery:
     @strawberry.field
     def broken(self) -> str | None:
         raise RuntimeError("bolt://10.0.0.7:7687 refused the connection")
+
+    @strawberry.field
+    async def slow(self, info: strawberry.Info[RequestContext, None]) -> int | None:
+        ctx = info.context
+
+        def count() -> int:
+            long = Query("UNWIND range(1, 2000000000) AS x RETURN count(x) AS n", timeout=0.05)
+            with ctx.driver.session(database=ctx.settings.neo4j_database) as session:
+                return int(session.run(long).single(strict=True)["n"])
+
+        return await asyncio.to_thread(count)
 
 
 @pytest.fixture
@@ -210,8 +224,12 @@ def test_expected_errors_keep_their_message_unexpected_ones_are_masked(
         "request_id": unexpected.headers["x-request-id"],
     }
     assert "10.0.0.7" not in unexpected.text
+    timed_out = _post(client, settings_, {"query": "{ slow }"})
+    error = timed_out.json()["errors"][0]
+    assert error["extensions"]["code"] == "TIMEOUT"
+    assert error["message"].startswith("the query took too long")
     records = audit_records(settings_)
-    assert [r["outcome"] for r in records] == ["error", "partial"]
+    assert [r["outcome"] for r in records] == ["error", "partial", "partial"]
 
 
 def test_the_request_id_of_the_caller_is_kept_when_sane(client: TestClient, settings_: Settings) -> None:
