@@ -322,13 +322,91 @@ def serve_cmd(
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(help="worker processes")] = 1,
 ) -> None:
-    """Serve the API (uvicorn): /healthz, /readyz and the endpoints built on them."""
+    """Serve the API (uvicorn): /graphql (GraphiQL in development), /metrics, /healthz, /readyz."""
     import uvicorn
 
     uvicorn.run(
         "polegraph.api.app:create_app", factory=True, host=host, port=port, workers=workers,
         proxy_headers=True, log_level="info",
     )  # fmt: skip
+
+
+@app.command("token")
+def token_cmd(
+    user: Annotated[str, typer.Option(help="the user the token names (its sub claim)")],
+    force: Annotated[str, typer.Option(help="the user's home force, e.g. GMP")],
+    clearance: Annotated[
+        str, typer.Option(help="OFFICIAL, OFFICIAL-SENSITIVE, SECRET or TOP SECRET")
+    ] = "OFFICIAL-SENSITIVE",
+    roles: Annotated[
+        str,
+        typer.Option(
+            help="comma-separated: investigator, analyst, intelligence_unit, supervisor, auditor, admin"
+        ),
+    ] = "investigator",
+    forces: Annotated[
+        str, typer.Option(help="comma-separated forces the user may also read (sharing agreements)")
+    ] = "",
+    ttl: Annotated[
+        int | None, typer.Option(help="seconds until it expires (default: POLEGRAPH_JWT_DEFAULT_TTL_S)")
+    ] = None,
+) -> None:
+    """Mint a development token signed with the configured HS256 secret (POLEGRAPH_JWT_SECRET)."""
+    from polegraph.api.auth import mint_token
+
+    def split(value: str) -> list[str]:
+        return [v.strip() for v in value.split(",") if v.strip()]
+
+    try:
+        token = mint_token(
+            get_settings(), user=user, home_force=force, clearance=clearance, roles=split(roles),
+            readable_forces=split(forces), ttl_s=ttl,
+        )  # fmt: skip
+    except PolegraphError as exc:
+        raise _fail(exc) from exc
+    # Plain print: the token goes to a pipe or a header, and rich would wrap it.
+    print(token)
+
+
+audit_app = typer.Typer(help="The hash-chained audit log of API requests.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify_cmd(
+    path: Annotated[Path | None, typer.Argument(help="the JSONL file (default: the configured one)")] = None,
+    index: Annotated[
+        bool, typer.Option("--index", help="also compare the file's end with the Elasticsearch copy")
+    ] = False,
+) -> None:
+    """Check the audit chain: every hash, link and sequence number; exit 1 at the first broken record."""
+    from polegraph.security.audit import compare_with_index, verify_chain
+
+    target = path or get_settings().audit_path
+    if not target.exists():
+        raise _fail(
+            PolegraphError(f"no audit log at {target}", hint="pass the file, or set POLEGRAPH_AUDIT_FILE")
+        )
+    result = verify_chain(target)
+    if result.ok and index:
+        from polegraph.search.client import open_client
+
+        es = open_client(get_settings())
+        try:
+            difference = compare_with_index(es, get_settings(), target)
+        finally:
+            es.close()
+        if difference:
+            console.print(f"[bold red]{target}: {result.records:,} records chained, but {difference}[/]")
+            raise typer.Exit(code=1)
+    if result.ok:
+        console.print(f"{target}: {result.records:,} records, chain intact")
+        return
+    console.print(
+        f"[bold red]{target}: broken at line {result.broken_line}[/] "
+        f"(after {result.records:,} good records): {result.reason}"
+    )
+    raise typer.Exit(code=1)
 
 
 @app.command("version")

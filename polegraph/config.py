@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -66,6 +66,33 @@ class Settings(BaseSettings):
     # A MarianMT model directory (transformers save_pretrained); unset: no translation.
     translation_model_dir: Path | None = None
 
+    # The API. "development" turns GraphiQL on and is the only place HS256 tokens belong.
+    environment: Literal["development", "production"] = "production"
+    # GraphiQL on GET /graphql for browsers; unset: on in development only.
+    graphiql: bool | None = None
+    # Bearer tokens: RS256 against a JWKS file or a PEM public key (production), or HS256 with a
+    # shared secret (development; `polegraph token` mints with it).
+    jwt_jwks_file: Path | None = None
+    jwt_public_key_file: Path | None = None
+    jwt_secret: SecretStr = SecretStr("")
+    jwt_issuer: str = ""
+    jwt_audience: str = ""
+    jwt_leeway_s: float = 30.0
+    jwt_default_ttl_s: int = 8 * 3600
+    # Limits on one GraphQL request, checked before it runs.
+    api_max_body_bytes: int = 128 * 1024
+    api_max_tokens: int = 2000
+    api_max_depth: int = 10
+    api_max_aliases: int = 20
+    api_max_page_size: int = 100
+    api_max_query_cost: int = 20_000
+    # Each user's cost budget: this many cost points per window, refilled continuously.
+    api_cost_budget: int = 200_000
+    api_cost_window_s: float = 60.0
+    # The audit log's JSONL file (default: <state dir>/audit/audit.jsonl); fsync each record.
+    audit_file: Path | None = None
+    audit_fsync: bool = True
+
     @field_validator("es_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
@@ -97,6 +124,15 @@ class Settings(BaseSettings):
     @property
     def artifacts(self) -> Path:
         return self.artifacts_dir or self.state_dir / "artifacts"
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        """Whether GET /graphql serves GraphiQL to browsers."""
+        return self.environment == "development" if self.graphiql is None else self.graphiql
+
+    @property
+    def audit_path(self) -> Path:
+        return self.audit_file or self.state_dir / "audit" / "audit.jsonl"
 
     def index_name(self, logical: str) -> str:
         """The alias under which a logical index (``entities``, ``audit`` …) is reached."""

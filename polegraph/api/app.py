@@ -1,13 +1,15 @@
-"""The ASGI application: engines opened in the lifespan, health and readiness probes.
+"""The ASGI application: ``/graphql``, ``/metrics`` and the probes, engines opened in the lifespan.
 
-The GraphQL endpoint is mounted here by the API package as it grows; the probes are what a
-load balancer and docker-compose's health check need from the start.
+The probes are what a load balancer and docker-compose's health check need; ``/metrics`` is for
+Prometheus (counts and latencies only, no data). The token verifier, the audit log and the schema
+are made before the app serves, so a bad key or an unreadable audit chain stops it from starting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -15,13 +17,21 @@ from elasticsearch import Elasticsearch
 from neo4j import Driver
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from strawberry import Schema
 
+from polegraph.api.auth import TokenVerifier
+from polegraph.api.http import GraphQLEndpoint
+from polegraph.api.metrics import CONTENT_TYPE_LATEST, ApiMetrics
+from polegraph.api.schema import build_schema
 from polegraph.config import Settings, get_settings
 from polegraph.errors import EngineUnavailable
 from polegraph.graph.driver import open_driver, server_version
 from polegraph.search.client import cluster_info, open_client
+from polegraph.security.audit import AuditLog
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,19 +72,37 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, schema: Schema | None = None) -> Starlette:
     """The app; engines are opened when it starts serving and closed when it stops."""
     settings = settings or get_settings()
+    schema = schema or build_schema(settings=settings)
+    verifier = TokenVerifier(settings)
+    if not verifier.configured:
+        log.warning("no token verification key is configured: every GraphQL request will be refused (401)")
+    elif settings.environment == "production" and settings.jwt_secret.get_secret_value():
+        log.warning("HS256 tokens are accepted (POLEGRAPH_JWT_SECRET is set): that is for development")
+    metrics = ApiMetrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.engines = Engines(open_driver(settings), open_client(settings))
         try:
+            app.state.audit = AuditLog(settings, app.state.engines.es)
             yield
         finally:
             app.state.engines.driver.close()
             app.state.engines.es.close()
 
-    routes = [Route("/healthz", healthz), Route("/readyz", readyz)]
+    async def prometheus(request: Request) -> Response:
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", prometheus),
+        # Every method reaches the endpoint so that the wrong one gets a JSON 405 with Allow.
+        Route("/graphql", GraphQLEndpoint(schema, settings, verifier, metrics).handle, methods=methods),
+    ]
     return Starlette(routes=routes, lifespan=lifespan)
