@@ -14,13 +14,21 @@ env:  ## create (once, cached outside the clone) the Python environment and link
 
 DEMO_DIR ?= demo-data
 
+# The demo serves the API in development mode (GraphiQL on) with an HS256 secret made once per clone.
+DEMO_SECRET := .demo-jwt-secret
+DEMO_ENV = POLEGRAPH_ENVIRONMENT=development POLEGRAPH_JWT_SECRET=$$(cat $(DEMO_SECRET))
+
 demo: env  ## install, start the engines, load the synthetic multi-force scenario, serve the API
 	$(PG) stack up
 	$(PG) init
 	$(PG) demo generate --out $(DEMO_DIR)
 	$(PG) load-plan $(DEMO_DIR)
 	$(PG) stack status
-	$(PG) serve
+	@test -s $(DEMO_SECRET) || (umask 077 && $(VENV)/bin/python -c 'import secrets; print(secrets.token_hex(32))' > $(DEMO_SECRET))
+	@echo "A token for GraphiQL (http://127.0.0.1:8000/graphql, header Authorization: Bearer <token>, X-Purpose: <case>):"
+	@forces=$$($(VENV)/bin/python -c 'import json,sys; print(",".join(json.load(open(sys.argv[1]))["forces"]))' $(DEMO_DIR)/manifest.json); \
+	  $(DEMO_ENV) $(PG) token --user demo.analyst --force $${forces%%,*} --roles analyst,investigator --forces $$forces
+	$(DEMO_ENV) $(PG) serve
 
 test: env lint typecheck  ## the whole check CI runs: ruff, mypy, pytest against the real engines
 	$(VENV)/bin/python -m pytest
