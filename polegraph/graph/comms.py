@@ -1,0 +1,159 @@
+"""Communication events read from Neo4j under a principal: who called or messaged whom, and when.
+
+Calls and messages meet their parties the way the loaders write them (``cdr``, ``ufdr``, ``xry``):
+``(Phone|Account)-[:CALLED {role: CALLER|CALLEE|DIVERTED_TO}]->(Call)`` and
+``(Phone|Account|Email)-[:SENT|RECEIVED]->(Message)``. A subject is a communication endpoint (a
+phone, account or e-mail) or a person, who reaches their endpoints through ``HAS_PHONE``,
+``HAS_ACCOUNT`` and ``HAS_EMAIL`` of every nominal confirmed to be the same human (``SAME_AS``).
+Every node and relationship on the way must be readable by the principal: what it may not read
+takes no part in any result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from neo4j import Driver
+
+from polegraph.errors import PolegraphError
+from polegraph.graph.readable import readable
+from polegraph.graph.window import TimeWindow
+from polegraph.security.policy import Principal
+
+# How far a resolved person reaches through confirmed links; a longer chain is a data problem.
+MAX_SAME_AS_HOPS = 10
+# A summary over more events than this is refused: narrow the window or the subjects.
+MAX_EVENTS = 1_000_000
+
+
+class TooManyEvents(PolegraphError):
+    """More communication events than an analysis may read at once."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommEvent:
+    """One call or message: who sent or placed it, who received it, when and for how long."""
+
+    uid: str
+    kind: str  # "Call" or "Message"
+    at: dt.datetime  # UTC
+    duration_seconds: int
+    senders: tuple[str, ...]  # CALLER, or SENT
+    recipients: tuple[str, ...]  # CALLEE and DIVERTED_TO, or RECEIVED
+
+
+def subject_endpoints(
+    driver: Driver, database: str, principal: Principal, subjects: Iterable[str]
+) -> dict[str, set[str]]:
+    """Each readable subject (by uid) and the communication endpoints it stands for."""
+    allowed_s, params = readable(principal, "s")
+    allowed_h, _ = readable(principal, "h", "ep")
+    link, _ = readable(principal, "x")
+    person, _ = readable(principal, "m")
+    records, _, _ = driver.execute_query(
+        "UNWIND $uids AS uid MATCH (s:Entity {uid: uid}) "
+        f"WHERE {allowed_s} "
+        "OPTIONAL MATCH path = (s:Person)-[:SAME_AS*0.."
+        f"{MAX_SAME_AS_HOPS}]-(p:Person) "
+        f"WHERE all(x IN relationships(path) WHERE {link}) AND all(m IN nodes(path) WHERE {person}) "
+        "OPTIONAL MATCH (p)-[h:HAS_PHONE|HAS_ACCOUNT|HAS_EMAIL]->(ep) "
+        f"WHERE {allowed_h} "
+        "WITH s, collect(DISTINCT ep.uid) AS endpoints "
+        "RETURN s.uid AS subject, "
+        "CASE WHEN s:Phone OR s:Account OR s:Email THEN [s.uid] ELSE endpoints END AS endpoints",
+        {**params, "uids": sorted(set(subjects))},
+        database_=database,
+        routing_="r",
+    )
+    return {r["subject"]: set(r["endpoints"]) for r in records}
+
+
+def communication_events(
+    driver: Driver,
+    database: str,
+    principal: Principal,
+    endpoints: Iterable[str],
+    window: TimeWindow,
+    *,
+    max_events: int = MAX_EVENTS,
+) -> list[CommEvent]:
+    """Every readable call and message in ``window`` that one of ``endpoints`` took part in.
+
+    Each event comes once, with all its readable parties (an unreadable party is left out, so an
+    event can come back with one side only).
+    """
+    wanted = sorted(set(endpoints))
+    if not wanted:
+        return []
+    first, params = readable(principal, "s", "r", "e")
+    party, _ = readable(principal, "r2", "p")
+    # Columns, not one record per event: a summary of 100k calls is then one round trip.
+    records, _, _ = driver.execute_query(
+        "UNWIND $uids AS uid MATCH (s:Entity {uid: uid})-[r:CALLED|SENT|RECEIVED]->(e:Event) "
+        f"WHERE {first} AND {window.cypher('e')} "
+        "WITH DISTINCT e LIMIT $cap "
+        "MATCH (e)<-[r2:CALLED|SENT|RECEIVED]-(p) "
+        f"WHERE {party} "
+        "WITH e, collect(CASE WHEN type(r2) = 'SENT' OR r2.role = 'CALLER' THEN p.uid END) AS senders, "
+        "collect(CASE WHEN type(r2) = 'RECEIVED' OR r2.role <> 'CALLER' THEN p.uid END) AS recipients "
+        "RETURN collect(e.uid) AS uids, collect(e:Call) AS calls, "
+        "collect(e.occurred_from.epochMillis) AS at, collect(coalesce(e.duration_seconds, 0)) AS secs, "
+        "collect(senders) AS senders, collect(recipients) AS recipients",
+        {**params, **window.params(), "uids": wanted, "cap": max_events + 1},
+        database_=database,
+        routing_="r",
+    )
+    cols = records[0]
+    if len(cols["uids"]) > max_events:
+        raise TooManyEvents(
+            f"more than {max_events:,} calls and messages match",
+            hint="narrow the time window or choose fewer subjects",
+        )
+    return [
+        CommEvent(uid, "Call" if call else "Message", _utc(at), secs, tuple(s), tuple(r))
+        for uid, call, at, secs, s, r in zip(
+            cols["uids"], cols["calls"], cols["at"], cols["secs"], cols["senders"], cols["recipients"],
+            strict=True,
+        )
+    ]  # fmt: skip
+
+
+def _utc(epoch_ms: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(epoch_ms / 1000, dt.UTC)
+
+
+def located_calls(
+    driver: Driver,
+    database: str,
+    principal: Principal,
+    window: TimeWindow,
+    *,
+    phones: Sequence[str] | None = None,
+    sites: Sequence[str] | None = None,
+) -> list[tuple[str, str, dt.datetime]]:
+    """(phone, cell site, time) for every readable call whose cell places one of its phones.
+
+    Operator call data names the cells of the target's own line only, so a call places its CALLER
+    when the target placed it (OUTGOING) and its CALLEE when the target received it (INCOMING).
+    ``phones`` and ``sites`` restrict the result when given.
+    """
+    allowed, params = readable(principal, "c", "o", "site", "r", "ph")
+    records, _, _ = driver.execute_query(
+        "MATCH (c:Call)-[o:OCCURRED_AT]->(site:Place) "
+        "WHERE c.direction IN ['OUTGOING', 'INCOMING'] AND o.role IN ['CELL_FIRST', 'CELL_LAST'] "
+        f"AND {window.cypher('c')} AND ($sites IS NULL OR site.uid IN $sites) "
+        "MATCH (ph:Phone)-[r:CALLED]->(c) "
+        "WHERE r.role = CASE c.direction WHEN 'OUTGOING' THEN 'CALLER' ELSE 'CALLEE' END "
+        f"AND ($phones IS NULL OR ph.uid IN $phones) AND {allowed} "
+        "RETURN DISTINCT ph.uid AS phone, site.uid AS site, c.occurred_from.epochMillis AS at",
+        {
+            **params, **window.params(),
+            "phones": list(phones) if phones is not None else None,
+            "sites": list(sites) if sites is not None else None,
+        },
+        database_=database,
+        routing_="r",
+    )  # fmt: skip
+    return [(r["phone"], r["site"], _utc(r["at"])) for r in records]
