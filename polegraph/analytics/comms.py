@@ -17,7 +17,14 @@ from zoneinfo import ZoneInfo
 from neo4j import Driver
 
 from polegraph.errors import PolegraphError
-from polegraph.graph.comms import CommEvent, communication_events, subject_endpoints
+from polegraph.graph.comms import (
+    CommEvent,
+    ContactTotal,
+    activity,
+    communication_events,
+    contact_totals,
+    subject_endpoints,
+)
 from polegraph.graph.describe import NodeSummary, describe
 from polegraph.graph.window import EVERYTHING, TimeWindow
 from polegraph.security.policy import Principal
@@ -38,20 +45,6 @@ class Contact:
     incoming: int = 0
     first: dt.datetime | None = None
     last: dt.datetime | None = None
-
-    def add(self, event: CommEvent, outgoing: bool) -> None:
-        self.events += 1
-        if event.kind == "Call":
-            self.calls += 1
-            self.duration_seconds += event.duration_seconds
-        else:
-            self.messages += 1
-        if outgoing:
-            self.outgoing += 1
-        else:
-            self.incoming += 1
-        self.first = event.at if self.first is None else min(self.first, event.at)
-        self.last = event.at if self.last is None else max(self.last, event.at)
 
 
 @dataclass
@@ -89,28 +82,42 @@ def resolve_subjects(
     return found
 
 
-def _sides(event: CommEvent, endpoints: set[str]) -> Iterable[tuple[str, bool]]:
-    """The counterparts of ``endpoints`` in ``event``, each with True when the subject initiated."""
-    if endpoints.intersection(event.senders):
-        yield from ((p, True) for p in event.recipients if p not in endpoints)
-    if endpoints.intersection(event.recipients):
-        yield from ((p, False) for p in event.senders if p not in endpoints)
-
-
-def tally_contacts(events: Iterable[CommEvent], endpoints: set[str]) -> dict[str, Contact]:
-    """Contacts by counterpart uid (captions filled in later by ``describe``)."""
-    contacts: dict[str, Contact] = {}
-    for event in events:
-        for uid, outgoing in _sides(event, endpoints):
-            contact = contacts.get(uid)
-            if contact is None:
-                contact = contacts[uid] = Contact(NodeSummary(uid, "", uid))
-            contact.add(event, outgoing)
-    return contacts
-
-
 def _ranked(contacts: Iterable[Contact]) -> list[Contact]:
     return sorted(contacts, key=lambda c: (-c.events, -c.duration_seconds, c.node.uid))
+
+
+def summarise(
+    totals: Sequence[ContactTotal],
+    buckets: Sequence[tuple[dt.datetime, int, int]],
+    *,
+    zone: str = UK,
+    new_since: dt.datetime | None = None,
+) -> CommunicationsSummary:
+    """The summary from per-contact totals and time buckets; contacts named by uid only (no I/O)."""
+    local = ZoneInfo(zone)
+    summary = CommunicationsSummary([], [], EVERYTHING, zone, new_since=new_since)
+    daily: Counter[dt.date] = Counter()
+    matrix = summary.weekday_hour
+    for start, events, calls in buckets:
+        at = start.astimezone(local)
+        matrix[at.weekday()][at.hour] += events
+        daily[at.date()] += events
+        summary.events += events
+        summary.calls += calls
+    summary.messages = summary.events - summary.calls
+    summary.daily = sorted(daily.items())
+    contacts = [
+        Contact(
+            NodeSummary(t.uid, "", t.uid), events=t.events, calls=t.calls, messages=t.events - t.calls,
+            duration_seconds=t.call_seconds, outgoing=t.outgoing, incoming=t.events - t.outgoing,
+            first=t.first, last=t.last,
+        )
+        for t in totals
+    ]  # fmt: skip
+    summary.contacts = _ranked(contacts)
+    if new_since is not None:
+        summary.new_contacts = [c for c in summary.contacts if c.first is not None and c.first >= new_since]
+    return summary
 
 
 def communications(
@@ -124,32 +131,26 @@ def communications(
     zone: str = UK,
     top: int | None = None,
 ) -> CommunicationsSummary:
-    """Contacts ranked by count and duration, a weekday-by-hour matrix, a daily series, new contacts."""
-    local = ZoneInfo(zone)
+    """Contacts ranked by count and duration, a weekday-by-hour matrix, a daily series, new contacts.
+
+    "New" contacts are those first in touch on or after ``new_since`` within the window: with an
+    open window start, never in touch before.
+    """
     resolved = resolve_subjects(driver, database, principal, subjects)
     endpoints = set().union(*resolved.values())
-    events = communication_events(driver, database, principal, endpoints, window)
-    summary = CommunicationsSummary([], [], window, zone, new_since=new_since)
-    daily: Counter[dt.date] = Counter()
-    for event in events:
-        summary.events += 1
-        if event.kind == "Call":
-            summary.calls += 1
-        else:
-            summary.messages += 1
-        at = event.at.astimezone(local)
-        summary.weekday_hour[at.weekday()][at.hour] += 1
-        daily[at.date()] += 1
-    summary.daily = sorted(daily.items())
-    contacts = _ranked(tally_contacts(events, endpoints).values())
-    shown = contacts[:top] if top is not None else contacts
-    new = [c for c in contacts if new_since is not None and c.first is not None and c.first >= new_since]
-    names = describe(
-        driver, database, principal, [*resolved, *endpoints, *(c.node.uid for c in [*shown, *new])]
+    summary = summarise(
+        contact_totals(driver, database, principal, endpoints, window),
+        activity(driver, database, principal, endpoints, window),
+        zone=zone,
+        new_since=new_since,
     )
-    for contact in [*shown, *new]:
+    summary.window = window
+    if top is not None:
+        summary.contacts = summary.contacts[:top]
+    shown = [*summary.contacts, *summary.new_contacts]
+    names = describe(driver, database, principal, [*resolved, *endpoints, *(c.node.uid for c in shown)])
+    for contact in shown:
         contact.node = names.get(contact.node.uid, contact.node)
-    summary.contacts, summary.new_contacts = shown, new
     summary.subjects = [names[s] for s in sorted(resolved) if s in names]
     summary.endpoints = [names[e] for e in sorted(endpoints) if e in names]
     return summary
@@ -177,12 +178,11 @@ def common_contacts(
         raise PolegraphError("common contacts need two or more subjects")
     resolved = resolve_subjects(driver, database, principal, subjects)
     every = set().union(*resolved.values())
-    events = communication_events(driver, database, principal, every, window)
     per_subject: dict[str, Counter[str]] = defaultdict(Counter)
     for subject, endpoints in resolved.items():
-        for uid, contact in tally_contacts(events, endpoints).items():
-            if uid not in every:  # one subject calling another is not a common contact
-                per_subject[uid][subject] = contact.events
+        for total in contact_totals(driver, database, principal, endpoints, window):
+            if total.uid not in every:  # one subject calling another is not a common contact
+                per_subject[total.uid][subject] = total.events
     shared = {uid: counts for uid, counts in per_subject.items() if len(counts) >= min_subjects}
     names = describe(driver, database, principal, shared)
     found = [CommonContact(names.get(uid, NodeSummary(uid, "", uid)), dict(c)) for uid, c in shared.items()]
@@ -233,8 +233,12 @@ def contact_chains(
         return []
     second_leg = communication_events(driver, database, principal, relays, window)
     chains: list[ContactChain] = []
+    sent_by: dict[str, list[CommEvent]] = defaultdict(list)
+    for event in sorted(second_leg, key=lambda e: e.at):
+        for sender in event.senders:
+            sent_by[sender].append(event)
     for relay, incoming in relays.items():
-        onward = sorted((e for e in second_leg if relay in e.senders), key=lambda e: e.at)
+        onward = sent_by.get(relay, [])
         for first in incoming:
             for second in onward:
                 if second.at <= first.at:

@@ -88,7 +88,8 @@ def fragmentation(graph: ig.Graph) -> float:
     n: int = graph.vcount()
     if n < 2:
         return 0.0
-    reachable = sum(size * (size - 1) for size in graph.connected_components().sizes())
+    sizes: list[int] = graph.connected_components().sizes()
+    reachable = sum(size * (size - 1) for size in sizes)
     return 1.0 - reachable / (n * (n - 1))
 
 

@@ -120,6 +120,95 @@ def communication_events(
     ]  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class ContactTotal:
+    """How much one counterpart was in touch with the subject's endpoints, aggregated in Neo4j."""
+
+    uid: str
+    events: int
+    calls: int
+    call_seconds: int
+    outgoing: int  # initiated by the subject
+    first: dt.datetime
+    last: dt.datetime
+
+
+# The subject's side of each event: True where it sent or placed it. One row per event, however
+# many of the subject's own endpoints took part in it.
+_SUBJECT_SIDE = (
+    "UNWIND $uids AS uid MATCH (s:Entity {{uid: uid}})-[r:CALLED|SENT|RECEIVED]->(e:Event) "
+    "WHERE {first} AND {window} "
+    "WITH e, collect(type(r) = 'SENT' OR r.role = 'CALLER') AS mine "
+)
+
+
+def contact_totals(
+    driver: Driver, database: str, principal: Principal, endpoints: Iterable[str], window: TimeWindow
+) -> list[ContactTotal]:
+    """Every readable counterpart of ``endpoints`` in ``window``, with its totals.
+
+    A counterpart is a party on the other side of a call or message from the subject: the callee
+    or recipient of what the subject placed or sent, the caller or sender of what it received.
+    The subject's own endpoints are never counterparts.
+    """
+    wanted = sorted(set(endpoints))
+    if not wanted:
+        return []
+    first, params = readable(principal, "s", "r", "e")
+    party, _ = readable(principal, "r2", "p")
+    # Aggregated in the engine: a summary of 100k calls comes back as one row per counterpart.
+    records, _, _ = driver.execute_query(
+        _SUBJECT_SIDE.format(first=first, window=window.cypher("e"))
+        + "MATCH (e)<-[r2:CALLED|SENT|RECEIVED]-(p) "
+        f"WHERE NOT p.uid IN $uids AND {party} "
+        "WITH e, mine, p, type(r2) = 'SENT' OR r2.role = 'CALLER' AS p_sends "
+        "WHERE (p_sends AND false IN mine) OR (NOT p_sends AND true IN mine) "
+        "WITH p.uid AS contact, e, p_sends, e:Call AS call "
+        "RETURN contact, count(e) AS events, sum(CASE WHEN call THEN 1 ELSE 0 END) AS calls, "
+        "sum(CASE WHEN call THEN coalesce(e.duration_seconds, 0) ELSE 0 END) AS secs, "
+        "sum(CASE WHEN p_sends THEN 0 ELSE 1 END) AS outgoing, "
+        "min(e.occurred_from.epochMillis) AS first, max(e.occurred_from.epochMillis) AS last",
+        {**params, **window.params(), "uids": wanted},
+        database_=database,
+        routing_="r",
+    )
+    return [
+        ContactTotal(
+            r["contact"], r["events"], r["calls"], r["secs"], r["outgoing"], _utc(r["first"]), _utc(r["last"])
+        )
+        for r in records
+    ]
+
+
+def activity(
+    driver: Driver,
+    database: str,
+    principal: Principal,
+    endpoints: Iterable[str],
+    window: TimeWindow,
+    *,
+    bucket_seconds: int = 900,
+) -> list[tuple[dt.datetime, int, int]]:
+    """(bucket start, events, calls) per ``bucket_seconds`` of the endpoints' calls and messages.
+
+    Quarter hours by default: every time zone in use is offset from UTC by whole quarter hours, so
+    the buckets can be read in any zone without splitting one.
+    """
+    wanted = sorted(set(endpoints))
+    if not wanted:
+        return []
+    first, params = readable(principal, "s", "r", "e")
+    records, _, _ = driver.execute_query(
+        _SUBJECT_SIDE.format(first=first, window=window.cypher("e"))
+        + "WITH e.occurred_from.epochSeconds / $bucket AS bucket, e:Call AS call "
+        "RETURN bucket, count(*) AS events, sum(CASE WHEN call THEN 1 ELSE 0 END) AS calls",
+        {**params, **window.params(), "uids": wanted, "bucket": bucket_seconds},
+        database_=database,
+        routing_="r",
+    )
+    return [(_utc(r["bucket"] * bucket_seconds * 1000), r["events"], r["calls"]) for r in records]
+
+
 def _utc(epoch_ms: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(epoch_ms / 1000, dt.UTC)
 

@@ -115,7 +115,11 @@ def read_subgraph(driver: Driver, database: str, principal: Principal, request: 
             routing_="r",
         )
         cols = records[0]
-        if sum(cols["rels"]) + sum(map(len, cols["others"])) > request.max_edges * 2:
+        rows = sum(
+            len(o) if event else rels
+            for event, rels, o in zip(cols["event"], cols["rels"], cols["others"], strict=True)
+        )
+        if rows > request.max_edges * 2:
             _too_large(request, f"more than {request.max_edges:,} edges")
         layer = depth - 1
         reached: set[str] = set()
