@@ -126,13 +126,15 @@ class ContactTotal:
 
     uid: str
     events: int
-    calls: int
+    calls: int  # voice and video calls; the other events are texts and messages
     call_seconds: int
     outgoing: int  # initiated by the subject
     first: dt.datetime
     last: dt.datetime
 
 
+# A call in the voice sense: operator data records texts as Call events too (call_type SMS or MMS).
+_VOICE = "(e:Call AND NOT coalesce(e.call_type, '') IN ['SMS', 'MMS'])"
 # The subject's side of each event: True where it sent or placed it. One row per event, however
 # many of the subject's own endpoints took part in it.
 _SUBJECT_SIDE = (
@@ -163,7 +165,7 @@ def contact_totals(
         f"WHERE NOT p.uid IN $uids AND {party} "
         "WITH e, mine, p, type(r2) = 'SENT' OR r2.role = 'CALLER' AS p_sends "
         "WHERE (p_sends AND false IN mine) OR (NOT p_sends AND true IN mine) "
-        "WITH p.uid AS contact, e, p_sends, e:Call AS call "
+        f"WITH p.uid AS contact, e, p_sends, {_VOICE} AS call "
         "RETURN contact, count(e) AS events, sum(CASE WHEN call THEN 1 ELSE 0 END) AS calls, "
         "sum(CASE WHEN call THEN coalesce(e.duration_seconds, 0) ELSE 0 END) AS secs, "
         "sum(CASE WHEN p_sends THEN 0 ELSE 1 END) AS outgoing, "
@@ -200,7 +202,7 @@ def activity(
     first, params = readable(principal, "s", "r", "e")
     records, _, _ = driver.execute_query(
         _SUBJECT_SIDE.format(first=first, window=window.cypher("e"))
-        + "WITH e.occurred_from.epochSeconds / $bucket AS bucket, e:Call AS call "
+        + f"WITH e.occurred_from.epochSeconds / $bucket AS bucket, {_VOICE} AS call "
         "RETURN bucket, count(*) AS events, sum(CASE WHEN call THEN 1 ELSE 0 END) AS calls",
         {**params, **window.params(), "uids": wanted, "bucket": bucket_seconds},
         database_=database,
