@@ -50,16 +50,17 @@ def calls(
     return engines
 
 
-def _expected_contacts(rows: list[CallRow], subject: str) -> dict[str, tuple[int, int, int]]:
-    """Counterpart → (events, outgoing, call seconds), straight from the rows."""
+def _expected_contacts(rows: list[CallRow], *own: str) -> dict[str, tuple[int, int, int]]:
+    """Counterpart → (events, outgoing, call seconds) of the numbers ``own``, straight from the rows."""
     out: dict[str, list[int]] = {}
     for row in rows:
-        if subject in (row.a, row.b):
-            other, outgoing = (row.b, 1) if row.a == subject else (row.a, 0)
-            totals = out.setdefault(f"phone:+{other}", [0, 0, 0])
-            totals[0] += 1
-            totals[1] += outgoing
-            totals[2] += row.seconds if row.kind == "MOC" else 0
+        if (row.a in own) == (row.b in own):  # not theirs, or between their own numbers
+            continue
+        other, outgoing = (row.b, 1) if row.a in own else (row.a, 0)
+        totals = out.setdefault(f"phone:+{other}", [0, 0, 0])
+        totals[0] += 1
+        totals[1] += outgoing
+        totals[2] += row.seconds if row.kind == "MOC" else 0
     return {uid: (t[0], t[1], t[2]) for uid, t in out.items()}
 
 
@@ -134,3 +135,21 @@ def test_subgraph_requests_are_checked_and_limited(calls: Engines) -> None:
     assert {m.node.uid for m in whole.nodes} == {phone_uid(i) for i in range(4)}
     weights = {frozenset((a, b)): w for a, b, w in whole.edge_list}
     assert weights[frozenset((phone_uid(0), phone_uid(1)))] == 2
+
+
+def test_a_person_stands_for_the_numbers_of_every_nominal_confirmed_the_same(calls: Engines) -> None:
+    db = calls.settings.neo4j_database
+    # Two nominals with one number each, confirmed the same human by an analyst (SAME_AS).
+    calls.driver.execute_query(
+        "MATCH (a:Phone {uid: $a}), (b:Phone {uid: $b}) "
+        "CREATE (p:Person:Entity {uid: 'person:test:1'})-[:HAS_PHONE $labels]->(a), "
+        "(q:Person:Entity {uid: 'person:test:2'})-[:HAS_PHONE $labels]->(b), "
+        "(p)-[s:SAME_AS $labels]->(q) SET p += $labels, q += $labels, s.decided_by = 'a.analyst'",
+        {"a": phone_uid(0), "b": phone_uid(1), "labels": {"force": "GMP", "classification": "OFFICIAL"}},
+        database_=db,
+    )
+    summary = communications(calls.driver, db, analyst("GMP"), ["person:test:1"])
+    assert {e.uid for e in summary.endpoints} == {phone_uid(0), phone_uid(1)}
+    # Calls between one's own numbers are not contacts; everyone either number spoke to is.
+    got = {c.node.uid: (c.events, c.outgoing, c.duration_seconds) for c in summary.contacts}
+    assert got == _expected_contacts(GMP_ROWS, A, B)
