@@ -50,14 +50,13 @@ def subject_endpoints(
     """Each readable subject (by uid) and the communication endpoints it stands for."""
     allowed_s, params = readable(principal, "s")
     allowed_h, _ = readable(principal, "h", "ep")
-    link, _ = readable(principal, "x")
-    person, _ = readable(principal, "m")
+    link, _ = readable(principal, "x", "y")
+    # One shortest path to each confirmed nominal: a breadth-first search, however dense the cluster.
     records, _, _ = driver.execute_query(
         "UNWIND $uids AS uid MATCH (s:Entity {uid: uid}) "
         f"WHERE {allowed_s} "
-        "OPTIONAL MATCH path = (s:Person)-[:SAME_AS*0.."
-        f"{MAX_SAME_AS_HOPS}]-(p:Person) "
-        f"WHERE all(x IN relationships(path) WHERE {link}) AND all(m IN nodes(path) WHERE {person}) "
+        "OPTIONAL MATCH ANY SHORTEST (s:Person)(()-[x:SAME_AS]-(y:Person) "
+        f"WHERE {link}){{0,{MAX_SAME_AS_HOPS}}}(p:Person) "
         "OPTIONAL MATCH (p)-[h:HAS_PHONE|HAS_ACCOUNT|HAS_EMAIL]->(ep) "
         f"WHERE {allowed_h} "
         "WITH s, collect(DISTINCT ep.uid) AS endpoints "
