@@ -200,8 +200,10 @@ def activity(
         return []
     first, params = readable(principal, "s", "r", "e")
     records, _, _ = driver.execute_query(
-        _SUBJECT_SIDE.format(first=first, window=window.cypher("e"))
-        + f"WITH e.occurred_from.epochSeconds / $bucket AS bucket, {_VOICE} AS call "
+        "UNWIND $uids AS uid MATCH (s:Entity {uid: uid})-[r:CALLED|SENT|RECEIVED]->(e:Event) "
+        f"WHERE {first} AND {window.cypher('e')} "
+        "WITH DISTINCT e "
+        f"WITH e.occurred_from.epochSeconds / $bucket AS bucket, {_VOICE} AS call "
         "RETURN bucket, count(*) AS events, sum(CASE WHEN call THEN 1 ELSE 0 END) AS calls",
         {**params, **window.params(), "uids": wanted, "bucket": bucket_seconds},
         database_=database,
