@@ -15,7 +15,7 @@ from polegraph.loaders.records import Bundle, LoadContext
 from polegraph.security.policy import Principal
 from tests.conftest import Engines
 
-HEADER = ["A Number", "B Number", "Event Type", "Start Time", "Duration"]
+HEADER = ["Target MSISDN", "A Number", "B Number", "Event Type", "Start Time", "Duration", "First Cell ID"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,8 @@ class CallRow:
     at: dt.datetime
     seconds: int = 60
     kind: str = "MOC"
+    target: str = ""  # the line the operator's data is for; it gives the direction
+    cell: str = ""  # the target's cell
 
 
 def write_cdr(path: Path, rows: Iterable[CallRow]) -> Path:
@@ -34,7 +36,7 @@ def write_cdr(path: Path, rows: Iterable[CallRow]) -> Path:
         writer = csv.writer(out)
         writer.writerow(HEADER)
         for row in rows:
-            writer.writerow([row.a, row.b, row.kind, row.at.isoformat(), row.seconds])
+            writer.writerow([row.target, row.a, row.b, row.kind, row.at.isoformat(), row.seconds, row.cell])
     return path
 
 

@@ -11,6 +11,7 @@ import pytest
 from elasticsearch import Elasticsearch
 from neo4j import Driver
 
+from polegraph.analytics.colocation import cell_co_presence
 from polegraph.analytics.comms import common_contacts, communications, contact_chains
 from polegraph.analytics.network import network
 from polegraph.config import Settings
@@ -32,6 +33,17 @@ GMP_ROWS = [
     CallRow(B, D, dt.datetime(2024, 7, 2, 21, 0, tzinfo=UTC), 10),
 ]
 WYP_ROWS = [CallRow(A, E, dt.datetime(2024, 3, 4, 23, 0, tzinfo=UTC), 300)]
+# Two target lines on the same cell minutes apart on two nights; a third on another cell.
+X, Y, Z, W = (number(i) for i in range(5, 9))
+NIGHTS = [dt.datetime(2024, 5, d, 23, 0, tzinfo=UTC) for d in (10, 17)]
+CELL_ROWS = [
+    *(CallRow(X, W, night, target=X, cell="234-15-1000-1") for night in NIGHTS),
+    *(
+        CallRow(W, Y, night + dt.timedelta(minutes=7), kind="MTC", target=Y, cell="234-15-1000-1")
+        for night in NIGHTS
+    ),
+    *(CallRow(Z, W, night + dt.timedelta(minutes=3), target=Z, cell="234-15-2000-9") for night in NIGHTS),
+]
 SECRET_ROWS = [CallRow(A, D, dt.datetime(2024, 3, 8, 1, 0, tzinfo=UTC), 600)]
 
 
@@ -43,6 +55,7 @@ def calls(
     empty(engines)
     folder: Path = tmp_path_factory.mktemp("comms")
     load_to_graph(engines, "cdr", write_cdr(folder / "gmp.csv", GMP_ROWS), "GMP")
+    load_to_graph(engines, "cdr", write_cdr(folder / "cells.csv", CELL_ROWS), "GMP")
     load_to_graph(engines, "cdr", write_cdr(folder / "wyp.csv", WYP_ROWS), "WYP")
     load_to_graph(
         engines, "cdr", write_cdr(folder / "secret.csv", SECRET_ROWS), "GMP", classification="SECRET"
@@ -60,7 +73,7 @@ def _expected_contacts(rows: list[CallRow], *own: str) -> dict[str, tuple[int, i
         totals = out.setdefault(f"phone:+{other}", [0, 0, 0])
         totals[0] += 1
         totals[1] += outgoing
-        totals[2] += row.seconds if row.kind == "MOC" else 0
+        totals[2] += row.seconds if row.kind in ("MOC", "MTC") else 0
     return {uid: (t[0], t[1], t[2]) for uid, t in out.items()}
 
 
@@ -99,6 +112,17 @@ def test_a_window_common_contacts_and_chains(calls: Engines) -> None:
     chains = contact_chains(calls.driver, db, gmp, phone_uid(0), max_gap=dt.timedelta(hours=1))
     assert [(c.relay, c.target) for c in chains] == [(phone_uid(1), phone_uid(2))]
     assert contact_chains(calls.driver, db, gmp, phone_uid(0), max_gap=dt.timedelta(minutes=20)) == []
+
+
+def test_phones_at_the_same_cell_at_the_same_times(calls: Engines) -> None:
+    db, gmp = calls.settings.neo4j_database, analyst("GMP")
+    found = cell_co_presence(calls.driver, db, gmp, within=dt.timedelta(minutes=10), min_occasions=2)
+    assert [(t.a.uid, t.b.uid, t.occasions, t.sites) for t in found] == [(phone_uid(5), phone_uid(6), 2, 1)]
+    assert cell_co_presence(calls.driver, db, gmp, within=dt.timedelta(minutes=5), min_occasions=1) == []
+    assert (
+        cell_co_presence(calls.driver, db, analyst("WYP"), within=dt.timedelta(minutes=10), min_occasions=1)
+        == []
+    )
 
 
 def test_other_forces_and_clearances_see_only_their_own(calls: Engines) -> None:
