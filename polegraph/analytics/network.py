@@ -10,14 +10,15 @@ removal leaves the network most fragmented (Borgatti's key-player problem, greed
 
 from __future__ import annotations
 
-import math
 import random
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import igraph as ig
 import leidenalg
+import numpy as np
 from neo4j import Driver
 
 from polegraph.graph.describe import NodeSummary, describe
@@ -25,8 +26,9 @@ from polegraph.graph.subgraph import Subgraph, SubgraphRequest, read_subgraph
 from polegraph.security.policy import Principal
 
 LEIDEN_SEED = 42
-# Exact betweenness and closeness up to this many nodes; beyond, estimated from this many pivots.
+# Exact betweenness and closeness up to this many nodes; beyond, estimated from PIVOTS sources.
 EXACT_UP_TO = 1000
+PIVOTS = 100
 
 
 @dataclass
@@ -113,8 +115,8 @@ def key_players(graph: ig.Graph, count: int, candidates: Sequence[int]) -> list[
     return chosen
 
 
-def _path_measures(graph: ig.Graph, samples: int) -> tuple[list[float], list[float], bool]:
-    """Betweenness (normalised) and closeness; estimated from ``samples`` sources on a large graph.
+def _path_measures(graph: ig.Graph) -> tuple[list[float], list[float], bool]:
+    """Betweenness (normalised) and closeness; estimated from sampled sources on a large graph.
 
     Exact shortest-path measures cost one search per node, which is minutes on 10,000 nodes; the
     estimate (Brandes and Pich's pivots: betweenness from sampled sources scaled up, closeness
@@ -122,24 +124,32 @@ def _path_measures(graph: ig.Graph, samples: int) -> tuple[list[float], list[flo
     """
     n = graph.vcount()
     scale = (n - 1) * (n - 2) / 2 if n > 2 else 1.0
-    if n <= samples:
+    if n <= EXACT_UP_TO:
         closeness = [0.0 if c != c else c for c in graph.closeness()]  # NaN: an isolated node
         return [b / scale for b in graph.betweenness(directed=False)], closeness, False
-    pivots = random.Random(LEIDEN_SEED).sample(range(n), samples)  # noqa: S311 - a repeatable sample
-    factor = n / samples
-    betweenness = [b * factor / scale for b in graph.betweenness(directed=False, sources=pivots)]
-    totals, reached = [0.0] * n, [0] * n
-    for row in graph.distances(source=pivots):
-        for v, d in enumerate(row):
-            if 0 < d < math.inf:
-                totals[v] += d
-                reached[v] += 1
-    closeness = [reached[v] / totals[v] if totals[v] else 0.0 for v in range(n)]
-    return betweenness, closeness, True
+    pivots = random.Random(LEIDEN_SEED).sample(range(n), PIVOTS)  # noqa: S311 - a repeatable sample
+    betweenness = [b * n / PIVOTS / scale for b in graph.betweenness(directed=False, sources=pivots)]
+    distances = np.array(graph.distances(source=pivots), dtype=float)
+    reachable = np.isfinite(distances) & (distances > 0)
+    totals = np.where(reachable, distances, 0.0).sum(axis=0)
+    counts = reachable.sum(axis=0)
+    closeness = np.divide(counts, totals, out=np.zeros(n), where=totals > 0)
+    return betweenness, [float(c) for c in closeness], True
+
+
+def _eigenvector(graph: ig.Graph, weights: list[float] | None) -> list[float]:
+    if not weights:
+        return [0.0] * graph.vcount()
+    # On a subgraph of several components igraph warns that the values are meaningful within the
+    # largest one only; that is what the measure is, and the other components' nodes score near 0.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Some eigenvector centralities are nearly zero")
+        values: list[float] = graph.eigenvector_centrality(weights=weights, scale=True)
+    return values
 
 
 def analyse(
-    graph: ig.Graph, *, key_player_count: int = 5, candidates: int = 10, samples: int = EXACT_UP_TO
+    graph: ig.Graph, *, key_player_count: int = 5, candidates: int = 10
 ) -> tuple[dict[str, list[float]], ig.VertexClustering, list[int], bool]:
     """Measures by name (one value per vertex), the Leiden partition, key players, and whether
     betweenness and closeness are estimates.
@@ -149,14 +159,14 @@ def analyse(
     """
     n = graph.vcount()
     weights = graph.es["weight"] if graph.ecount() else None
-    betweenness, closeness, estimated = _path_measures(graph, samples)
+    betweenness, closeness, estimated = _path_measures(graph)
     measures: dict[str, list[float]] = {
         "degree": [float(d) for d in graph.degree()],
         "weighted_degree": graph.strength(weights=weights) if weights else [0.0] * n,
         "betweenness": betweenness,
         "closeness": closeness,
         "pagerank": graph.pagerank(weights=weights) if n else [],
-        "eigenvector": graph.eigenvector_centrality(weights=weights, scale=True) if weights else [0.0] * n,
+        "eigenvector": _eigenvector(graph, weights),
         "coreness": [float(c) for c in graph.coreness()],
     }
     partition = leidenalg.find_partition(
