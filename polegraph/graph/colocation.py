@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from neo4j import Driver
 
+from polegraph.graph.comms import MAX_SIGHTINGS, refuse_partial
 from polegraph.graph.readable import readable
 from polegraph.graph.window import TimeWindow
 from polegraph.security.policy import Principal
@@ -28,6 +29,7 @@ def anpr_sightings(
     *,
     vehicles: Sequence[str] | None = None,
     sites: Sequence[str] | None = None,
+    max_sightings: int = MAX_SIGHTINGS,
 ) -> list[tuple[str, str, dt.datetime]]:
     """(vehicle, camera site, time) of every readable ANPR read in ``window``."""
     allowed, params = readable(principal, "v", "i", "a", "ra", "site")
@@ -35,15 +37,16 @@ def anpr_sightings(
         "MATCH (v:Vehicle)-[i:INVOLVED_IN {role: 'READ'}]->(a:AnprRead)-[ra:READ_AT]->(site:Place) "
         f"WHERE {window.cypher('a')} AND ($vehicles IS NULL OR v.uid IN $vehicles) "
         f"AND ($sites IS NULL OR site.uid IN $sites) AND {allowed} "
-        "RETURN v.uid AS vehicle, site.uid AS site, a.occurred_from.epochMillis AS at",
+        "RETURN v.uid AS vehicle, site.uid AS site, a.occurred_from.epochMillis AS at LIMIT $cap",
         {
-            **params, **window.params(),
+            **params, **window.params(), "cap": max_sightings + 1,
             "vehicles": list(vehicles) if vehicles is not None else None,
             "sites": list(sites) if sites is not None else None,
         },
         database_=database,
         routing_="r",
     )  # fmt: skip
+    refuse_partial(len(records), max_sightings, "ANPR reads")
     return [(r["vehicle"], r["site"], dt.datetime.fromtimestamp(r["at"] / 1000, dt.UTC)) for r in records]
 
 

@@ -26,10 +26,20 @@ from polegraph.security.policy import Principal
 MAX_SAME_AS_HOPS = 10
 # A summary over more events than this is refused: narrow the window or the subjects.
 MAX_EVENTS = 1_000_000
+# Sightings (located calls, ANPR reads) one co-location analysis may read.
+MAX_SIGHTINGS = 500_000
 
 
 class TooManyEvents(PolegraphError):
     """More communication events than an analysis may read at once."""
+
+
+def refuse_partial(found: int, limit: int, what: str) -> None:
+    """Refuse an analysis whose read went past its limit: its answer would be silently partial."""
+    if found > limit:
+        raise TooManyEvents(
+            f"more than {limit:,} {what} match", hint="narrow the time window, or name the subjects"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +115,7 @@ def communication_events(
         routing_="r",
     )
     cols = records[0]
-    if len(cols["uids"]) > max_events:
-        raise TooManyEvents(
-            f"more than {max_events:,} calls and messages match",
-            hint="narrow the time window or choose fewer subjects",
-        )
+    refuse_partial(len(cols["uids"]), max_events, "calls and messages")
     return [
         CommEvent(uid, "Call" if call else "Message", _utc(at), secs, tuple(s), tuple(r))
         for uid, call, at, secs, s, r in zip(
@@ -224,6 +230,7 @@ def located_calls(
     *,
     phones: Sequence[str] | None = None,
     sites: Sequence[str] | None = None,
+    max_sightings: int = MAX_SIGHTINGS,
 ) -> list[tuple[str, str, dt.datetime]]:
     """(phone, cell site, time) for every readable call whose cell places one of its phones.
 
@@ -239,13 +246,18 @@ def located_calls(
         "MATCH (ph:Phone)-[r:CALLED]->(c) "
         "WHERE r.role = CASE c.direction WHEN 'OUTGOING' THEN 'CALLER' ELSE 'CALLEE' END "
         f"AND ($phones IS NULL OR ph.uid IN $phones) AND {allowed} "
-        "RETURN DISTINCT ph.uid AS phone, site.uid AS site, c.occurred_from.epochMillis AS at",
+        "RETURN DISTINCT ph.uid AS phone, site.uid AS site, c.occurred_from.epochMillis AS at LIMIT $cap",
         {
-            **params, **window.params(),
+            **params, **window.params(), "cap": max_sightings + 1,
             "phones": list(phones) if phones is not None else None,
             "sites": list(sites) if sites is not None else None,
         },
         database_=database,
         routing_="r",
     )  # fmt: skip
+    if len(records) > max_sightings:
+        raise TooManyEvents(
+            f"more than {max_sightings:,} located calls match",
+            hint="narrow the time window, or name the phones",
+        )
     return [(r["phone"], r["site"], _utc(r["at"])) for r in records]
