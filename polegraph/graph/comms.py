@@ -140,13 +140,20 @@ class ContactTotal:
 
 # A call in the voice sense: operator data records texts as Call events too (call_type SMS or MMS).
 _VOICE = "(e:Call AND NOT coalesce(e.call_type, '') IN ['SMS', 'MMS'])"
-# The subject's side of each event: True where it sent or placed it. One row per event, however
-# many of the subject's own endpoints took part in it.
-_SUBJECT_SIDE = (
-    "UNWIND $uids AS uid MATCH (s:Entity {{uid: uid}})-[r:CALLED|SENT|RECEIVED]->(e:Event) "
-    "WHERE {first} AND {window} "
-    "WITH e, collect(type(r) = 'SENT' OR r.role = 'CALLER') AS mine "
-)
+
+
+def _subject_side(first: str, window: TimeWindow, endpoints: int) -> str:
+    """The subject's events with ``mine``: True where the subject sent or placed the event.
+
+    One row per event: with several endpoints (a person's phones calling each other) the rows of
+    one event are grouped, which costs a grouping per event, so a single endpoint skips it.
+    """
+    match = (
+        "UNWIND $uids AS uid MATCH (s:Entity {uid: uid})-[r:CALLED|SENT|RECEIVED]->(e:Event) "
+        f"WHERE {first} AND {window.cypher('e')} "
+    )
+    side = "type(r) = 'SENT' OR r.role = 'CALLER'"
+    return match + (f"WITH e, [{side}] AS mine " if endpoints == 1 else f"WITH e, collect({side}) AS mine ")
 
 
 def contact_totals(
@@ -165,25 +172,36 @@ def contact_totals(
     party, _ = readable(principal, "r2", "p")
     # Aggregated in the engine: a summary of 100k calls comes back as one row per counterpart.
     records, _, _ = driver.execute_query(
-        _SUBJECT_SIDE.format(first=first, window=window.cypher("e"))
-        + "MATCH (e)<-[r2:CALLED|SENT|RECEIVED]-(p) "
+        _subject_side(first, window, len(wanted)) + "MATCH (e)<-[r2:CALLED|SENT|RECEIVED]-(p) "
         f"WHERE NOT p.uid IN $uids AND {party} "
         "WITH e, mine, p, type(r2) = 'SENT' OR r2.role = 'CALLER' AS p_sends "
         "WHERE (p_sends AND false IN mine) OR (NOT p_sends AND true IN mine) "
-        f"WITH p.uid AS contact, e, p_sends, {_VOICE} AS call "
-        "RETURN contact, count(e) AS events, sum(CASE WHEN call THEN 1 ELSE 0 END) AS calls, "
-        "sum(CASE WHEN call THEN coalesce(e.duration_seconds, 0) ELSE 0 END) AS secs, "
-        "sum(CASE WHEN p_sends THEN 0 ELSE 1 END) AS outgoing, "
-        "min(e.occurred_from.epochMillis) AS first, max(e.occurred_from.epochMillis) AS last",
+        # Columns, totalled here: grouping in the engine costs more than sending the values.
+        f"RETURN collect(p.uid) AS contact, collect({_VOICE}) AS voice, "
+        "collect(coalesce(e.duration_seconds, 0)) AS secs, collect(p_sends) AS incoming, "
+        "collect(e.occurred_from.epochSeconds) AS at",
         {**params, **window.params(), "uids": wanted},
         database_=database,
         routing_="r",
     )
+    cols = records[0]
+    totals: dict[str, list[int]] = {}
+    for contact, voice, secs, incoming, at in zip(
+        cols["contact"], cols["voice"], cols["secs"], cols["incoming"], cols["at"], strict=True
+    ):
+        t = totals.get(contact)
+        if t is None:
+            t = totals[contact] = [0, 0, 0, 0, at, at]
+        t[0] += 1
+        if voice:
+            t[1] += 1
+            t[2] += secs
+        t[3] += not incoming
+        t[4] = min(t[4], at)
+        t[5] = max(t[5], at)
     return [
-        ContactTotal(
-            r["contact"], r["events"], r["calls"], r["secs"], r["outgoing"], _utc(r["first"]), _utc(r["last"])
-        )
-        for r in records
+        ContactTotal(uid, t[0], t[1], t[2], t[3], _utc(t[4] * 1000), _utc(t[5] * 1000))
+        for uid, t in totals.items()
     ]
 
 
@@ -205,17 +223,21 @@ def activity(
     if not wanted:
         return []
     first, params = readable(principal, "s", "r", "e")
+    # Times come back as one column and are bucketed here: grouping 100k events into tens of
+    # thousands of buckets costs the engine several times what sending the integers does.
     records, _, _ = driver.execute_query(
-        "UNWIND $uids AS uid MATCH (s:Entity {uid: uid})-[r:CALLED|SENT|RECEIVED]->(e:Event) "
-        f"WHERE {first} AND {window.cypher('e')} "
-        "WITH DISTINCT e "
-        f"WITH e.occurred_from.epochSeconds / $bucket AS bucket, {_VOICE} AS call "
-        "RETURN bucket, count(*) AS events, sum(CASE WHEN call THEN 1 ELSE 0 END) AS calls",
-        {**params, **window.params(), "uids": wanted, "bucket": bucket_seconds},
+        _subject_side(first, window, len(wanted))
+        + f"RETURN collect(e.occurred_from.epochSeconds) AS at, collect({_VOICE}) AS voice",
+        {**params, **window.params(), "uids": wanted},
         database_=database,
         routing_="r",
     )
-    return [(_utc(r["bucket"] * bucket_seconds * 1000), r["events"], r["calls"]) for r in records]
+    buckets: dict[int, list[int]] = {}
+    for at, voice in zip(records[0]["at"], records[0]["voice"], strict=True):
+        counts = buckets.setdefault(at // bucket_seconds, [0, 0])
+        counts[0] += 1
+        counts[1] += voice
+    return [(_utc(b * bucket_seconds * 1000), n, calls) for b, (n, calls) in sorted(buckets.items())]
 
 
 def _utc(epoch_ms: int) -> dt.datetime:
