@@ -71,15 +71,18 @@ class Subgraph:
             self.weights[(a, b) if a < b else (b, a)] += weight
 
 
-def _hop_query(principal: Principal, window: TimeWindow) -> tuple[str, dict[str, object]]:
+def _hop_query(principal: Principal, window: TimeWindow, types: list[str]) -> tuple[str, dict[str, object]]:
+    # The types are in the pattern, so the engine follows only those relationship chains (a node's
+    # FROM_SOURCE edges are never read); each name was checked against the ontology.
+    rels = "|".join(f"`{t}`" for t in types)
     direct, params = readable(principal, "r", "m")
     through, _ = readable(principal, "r2", "o")
     query = (
-        "UNWIND $frontier AS uid MATCH (n:Entity {uid: uid})-[r]-(m:Entity) "
-        f"WHERE type(r) IN $types AND NOT n:Event AND {direct} AND (NOT m:Event OR ({window.cypher('m')})) "
+        f"UNWIND $frontier AS uid MATCH (n:Entity {{uid: uid}})-[r:{rels}]-(m:Entity) "
+        f"WHERE NOT n:Event AND {direct} AND (NOT m:Event OR ({window.cypher('m')})) "
         "WITH n, m, r LIMIT $cap "
         "WITH n, m, count(r) AS rels, "
-        "CASE WHEN m:Event THEN [(m)-[r2]-(o:Entity) WHERE o <> n AND NOT o:Event AND type(r2) IN $types "
+        f"CASE WHEN m:Event THEN [(m)-[r2:{rels}]-(o:Entity) WHERE o <> n AND NOT o:Event "
         f"AND {through} | o.uid] ELSE [] END AS others "
         "RETURN collect(n.uid) AS n, collect(m.uid) AS m, collect(m:Event) AS event, "
         "collect(rels) AS rels, collect(others) AS others"
@@ -92,7 +95,7 @@ def read_subgraph(driver: Driver, database: str, principal: Principal, request: 
     if request.hops < 0:
         raise BadSubgraphRequest(f"hops must be 0 or more, not {request.hops}")
     types = request.types()
-    query, params = _hop_query(principal, request.window)
+    query, params = _hop_query(principal, request.window, types)
     seeds, seed_params = readable(principal, "s")
     found, _, _ = driver.execute_query(
         "UNWIND $uids AS uid MATCH (s:Entity {uid: uid}) "
@@ -110,7 +113,7 @@ def read_subgraph(driver: Driver, database: str, principal: Principal, request: 
         closing = depth == request.hops + 1
         records, _, _ = driver.execute_query(
             query,
-            {**params, "frontier": frontier, "types": types, "cap": request.max_edges * 2 + 1},
+            {**params, "frontier": frontier, "cap": request.max_edges * 2 + 1},
             database_=database,
             routing_="r",
         )
