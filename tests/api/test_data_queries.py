@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from polegraph.schema import load_ontology
+from tests.api.readme import readme_queries
 from tests.graph.scenario import (
     ALAN_1,
     ALAN_2,
@@ -29,14 +29,6 @@ from tests.graph.scenario import (
     network_fixture,  # noqa: F401 - the module's fixture
 )
 
-DOC = Path(__file__).parents[2] / "docs" / "graphql-queries.md"
-
-
-def doc_queries() -> dict[str, str]:
-    """The GraphQL blocks of the README section, by operation name."""
-    blocks = re.findall(r"```graphql\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
-    return {re.search(r"query (\w+)", b)[1]: b for b in blocks}  # type: ignore[index]
-
 
 def ok(answer: Answer) -> dict[str, Any]:
     assert answer.errors == []
@@ -49,7 +41,7 @@ def person(uid: str) -> str:
 
 
 def test_the_readme_queries_find_a_person_open_the_profile_expand_and_find_paths(network: Network) -> None:
-    queries = doc_queries()
+    queries = readme_queries()
     assert list(queries) == ["FindPerson", "Profile", "Network", "Paths"]
     by_person = {"key": "label", "op": "EQ", "values": ["Person"]}
     found = ok(

@@ -4,7 +4,6 @@ through the same door, seeing none of it."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from starlette.testclient import TestClient
 
 from polegraph.api.app import create_app
 from polegraph.security.audit import verify_chain
+from tests.api.readme import readme_queries
 from tests.api.shell_support import PURPOSE, audit_records, bearer, ensure_audit_index, shell_settings
 from tests.graph.scenario import (
     ALAN_1,
@@ -21,11 +21,7 @@ from tests.graph.scenario import (
     network_fixture,  # noqa: F401 - the module's fixture
 )
 
-DOC = Path(__file__).parents[2] / "docs" / "graphql-queries.md"
-QUERIES = {
-    re.search(r"query (\w+)", block)[1]: block  # type: ignore[index]
-    for block in re.findall(r"```graphql\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
-}
+QUERIES = readme_queries()
 PEOPLE = {"key": "label", "op": "EQ", "values": ["Person"]}
 
 
