@@ -34,6 +34,17 @@ from tests.conftest import Engines, empty
 CAVIAR = Path(__file__).resolve().parents[3] / "shared" / "data" / "caviar" / "CAVIAR_FULL_Directed.csv"
 START = dt.datetime(1994, 3, 1, 9, 0, tzinfo=dt.UTC)
 OUTSIDE = number(0, block=902)  # West Yorkshire's own number
+# Two Manchester target lines on one cell minutes apart on two nights (another block of numbers).
+TOGETHER, ALONGSIDE, CALLEE = (number(i, block=903) for i in range(3))
+NIGHTS = [dt.datetime(1994, 5, d, 23, 0, tzinfo=dt.UTC) for d in (10, 17)]
+CELL = "234-15-1000-1"
+CELL_ROWS = [
+    *(CallRow(TOGETHER, CALLEE, night, target=TOGETHER, cell=CELL) for night in NIGHTS),
+    *(
+        CallRow(CALLEE, ALONGSIDE, night + dt.timedelta(minutes=7), kind="MTC", target=ALONGSIDE, cell=CELL)
+        for night in NIGHTS
+    ),
+]
 
 
 def phone(num: str) -> str:
@@ -60,6 +71,7 @@ def loaded(
     leader = numbers["1"]
     outside = [CallRow(leader, OUTSIDE, START + dt.timedelta(days=30, hours=h)) for h in range(5)]
     load_to_graph(engines, "cdr", write_cdr(folder / "wyp.csv", outside), "WYP")
+    load_to_graph(engines, "cdr", write_cdr(folder / "cells.csv", CELL_ROWS), "GMP")
     return Loaded(engines, numbers, calls)
 
 
@@ -223,6 +235,35 @@ def test_another_force_sees_no_node_contact_count_or_community(
     records = [r for r in audit_records(settings) if r["user"] == "analyst.wyp"]
     assert [r["returned_ids"] for r in records[:2]] == [[], []]
     assert records[4]["returned_ids"] == [phone(OUTSIDE)]
+
+
+CO_PRESENCE = """
+query Cells($ids: [ID!]) {
+  coLocation(ids: $ids) {
+    cellCoPresence(withinMinutes: 10, minOccasions: 2) {
+      a { id } b { id } occasions sites sightings { site { id label } firstAt secondAt }
+    }
+  }
+}"""
+
+
+def test_phones_at_the_same_cell_at_the_same_times(api: tuple[TestClient, Settings]) -> None:
+    client, settings = api
+    found = _data(client, _headers(settings, "GMP"), CO_PRESENCE, {"ids": [phone(TOGETHER)]})
+    (pair,) = found["coLocation"]["cellCoPresence"]
+    assert {pair["a"]["id"], pair["b"]["id"]} == {phone(TOGETHER), phone(ALONGSIDE)}
+    assert (pair["occasions"], pair["sites"], len(pair["sightings"])) == (2, 1, 2)
+    sites = {s["site"]["id"] for s in pair["sightings"]}
+    assert len(sites) == 1
+    gaps = {
+        dt.datetime.fromisoformat(s["secondAt"]) - dt.datetime.fromisoformat(s["firstAt"])
+        for s in pair["sightings"]
+    }
+    assert gaps == {dt.timedelta(minutes=7)}
+    returned = set(audit_records(settings)[-1]["returned_ids"])
+    assert returned == {phone(TOGETHER), phone(ALONGSIDE), *sites}
+    elsewhere = _data(client, _headers(settings, "WYP"), CO_PRESENCE, {"ids": None})
+    assert elsewhere["coLocation"]["cellCoPresence"] == []
 
 
 @pytest.mark.parametrize(
