@@ -38,6 +38,10 @@ MAX_TYPES = 30
 MAX_NODES = 5_000
 MAX_EDGES = 25_000
 MAX_MINUTES = 24 * 60
+MAX_SIGHTINGS = 100
+MAX_MEMBERS = 100
+KEY_PLAYERS = 5  # of the whole subgraph (Borgatti's greedy search: each costs a pass per candidate)
+GROUP_KEY_PLAYERS = 3
 
 
 def _window(since: dt.datetime | None, until: dt.datetime | None) -> TimeWindow:
@@ -179,7 +183,9 @@ class Together:
     b: Node
     occasions: int
     sites: int
-    sightings: list[CoSighting] = strawberry.field(description="The first 100 co-sightings in time order.")
+    sightings: list[CoSighting] = strawberry.field(
+        description=f"The first {MAX_SIGHTINGS} co-sightings in time order."
+    )
 
 
 @strawberry.enum(description="What two people share.")
@@ -205,10 +211,9 @@ class Sharing:
 
 async def _together(ctx: RequestContext, found: list[colocation.Together], first: int) -> list[Together]:
     kept = found[:first]
-    sightings = {id(t): t.sightings[:100] for t in kept}
     nodes = await _shown(ctx, [s for t in kept for s in (t.a, t.b)])
     # A site is named by uid only; its label comes from the node itself, read under the principal.
-    site_uids = sorted({s.site for seen in sightings.values() for s in seen})
+    site_uids = {s.site for t in kept for s in t.sightings[:MAX_SIGHTINGS]}
     named = await asyncio.to_thread(
         describe, ctx.driver, ctx.settings.neo4j_database, ctx.principal, site_uids
     )
@@ -217,7 +222,7 @@ async def _together(ctx: RequestContext, found: list[colocation.Together], first
         Together(
             a=nodes[t.a.uid], b=nodes[t.b.uid], occasions=t.occasions, sites=t.sites,
             sightings=[CoSighting(site=sites.get(s.site), first_at=s.first_at, second_at=s.second_at)
-                       for s in sightings[id(t)]],
+                       for s in t.sightings[:MAX_SIGHTINGS]],
         )
         for t in kept
         if t.a.uid in nodes and t.b.uid in nodes
@@ -339,9 +344,10 @@ class Group:
     community: int
     size: int
     internal_weight: float = strawberry.field(description="The weight of the ties inside the group.")
-    members: list[Node] = strawberry.field(description="By weighted degree (at most 100).")
+    members: list[Node] = strawberry.field(description=f"By weighted degree (at most {MAX_MEMBERS}).")
     key_players: list[Node] = strawberry.field(
-        description="Members whose removal fragments the network most, then by betweenness."
+        description=f"The {GROUP_KEY_PLAYERS} members whose removal fragments the network most, "
+        "then by betweenness."
     )
 
 
@@ -383,7 +389,7 @@ async def network(
     key-player rank of each node within 1-3 hops of 1-10 seeds (events collapsed into weighted ties)."""
     ctx = info.context
     request, top = _request(ids, hops, relationship_types, since, until), check_first(first)
-    result = await _analyse(ctx, request, key_players=5)
+    result = await _analyse(ctx, request, key_players=KEY_PLAYERS)
     kept = result.nodes[:top]
     nodes = await _shown(ctx, [m.node for m in kept])
     shown = [m for m in kept if m.node.uid in nodes]
@@ -418,9 +424,6 @@ async def network(
     )
 
 
-MAX_MEMBERS = 100
-
-
 async def groups(
     info: Info,
     ids: list[strawberry.ID],
@@ -435,7 +438,7 @@ async def groups(
     ctx = info.context
     request, top = _request(ids, hops, relationship_types, since, until), check_first(first)
     size = _positive("minSize", min_size, MAX_NODES)
-    result = await _analyse(ctx, request, key_players=5)
+    result = await _analyse(ctx, request, key_players=KEY_PLAYERS)
     by_uid = result.by_uid()
     found = sorted(
         (c for c in result.communities if len(c.members) >= size),
@@ -447,7 +450,7 @@ async def groups(
             members,
             key=lambda u: (by_uid[u].key_player_rank or len(by_uid) + 1, -by_uid[u].betweenness, u),
         )
-        return ranked[:3]
+        return ranked[:GROUP_KEY_PLAYERS]
 
     chosen = {c.id: (c.members[:MAX_MEMBERS], players(c.members)) for c in found}
     nodes = await _shown(
