@@ -3,11 +3,12 @@
 In the order a hostile document meets them:
 
 1. **Tokens**: the parser stops after ``api_max_tokens`` tokens (graphql-core's own limit).
-2. **Cost**: every field costs 1, and its sub-selection costs as many times as the field can
-   return items: ``first`` (its schema default, or the page size limit when it has none),
-   ``hops``/``maxHops``, and the length of ``ids``. Fragments are costed once and reused, so a
-   document that spreads fragments into each other costs what it would expand to, and is
-   refused without ever being expanded. ``first`` above the page size is refused here too.
+2. **Cost**: every field costs 1 (an analysis more: ``FIELD_WEIGHTS``), and its sub-selection
+   costs as many times as the field can return items: ``first`` (its schema default, or the page
+   size limit when it has none), ``hops``/``maxHops``, and the length of ``ids``. Fragments are
+   costed once and reused, so a document that spreads fragments into each other costs what it
+   would expand to, and is refused without ever being expanded. ``first`` above the page size
+   is refused here too.
 3. **Depth and aliases**: strawberry's validators, run one by one so that each refusal has its
    code. They walk fragments per path, which is why they run only once the cost has bounded
    the document's expansion.
@@ -65,6 +66,16 @@ from polegraph.config import Settings
 #: Root fields that read no police data, so need no purpose.
 PURPOSE_EXEMPT = frozenset({"__schema", "__type", "__typename", "me"})
 _MULTIPLIERS = ("first", "hops", "maxHops")
+#: What a field costs itself, by schema coordinate (1 when not listed): the analyses measure a
+#: whole subgraph, or scan every sighting in the window, however little they return.
+FIELD_WEIGHTS = {
+    "Query.communications": 20,
+    "Query.network": 200,
+    "Query.groups": 200,
+    "CoLocation.convoys": 100,
+    "CoLocation.cellCoPresence": 100,
+    "CoLocation.sharing": 50,
+}
 
 
 @dataclass(frozen=True)
@@ -282,7 +293,13 @@ class _Coster:
         ids = args.get("ids")
         if isinstance(ids, list) and ids:
             multiplier *= len(ids)
-        return 1 + multiplier * self.selection_cost(node.selection_set, child)
+        return self.weight(node, parent) + multiplier * self.selection_cost(node.selection_set, child)
+
+    def weight(self, node: FieldNode, parent: GraphQLNamedType | None) -> int:
+        if parent is None:
+            return 1
+        owner = "Query" if parent is self.schema.query_type else parent.name
+        return FIELD_WEIGHTS.get(f"{owner}.{node.name.value}", 1)
 
     def root_fields(self, selections: SelectionSetNode, seen: set[str] | None = None) -> set[str]:
         """The names of the fields selected at this level, fragments included (each read once)."""

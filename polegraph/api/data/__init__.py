@@ -6,8 +6,13 @@
     strawberry.Schema(query=DataQuery, types=TYPES)
 """
 
+from strawberry.tools import merge_types
+
+from polegraph.api.data.analytics import AnalyticsQuery
 from polegraph.api.data.entities import NODE_CLASSES
-from polegraph.api.data.query import DataQuery
+from polegraph.api.data.query import DataQuery as _DataFields
+
+DataQuery = merge_types("DataQuery", (_DataFields, AnalyticsQuery))
 
 TYPES = NODE_CLASSES
 
