@@ -155,16 +155,19 @@ def _comparisons(explanation: dict[str, Any]) -> list[LinkComparison]:
 
 async def _suggestions(ctx: RequestContext, links: list[Link]) -> list[LinkSuggestion | None]:
     """The GraphQL form of ``links``; None for a link one of whose persons cannot be read now."""
-    found = await load_nodes(ctx, [NodeKey("Person", uid) for link in links for uid in (link.person_a, link.person_b)])
+    found = await load_nodes(
+        ctx, [NodeKey("Person", uid) for link in links for uid in (link.person_a, link.person_b)]
+    )
     shown: list[LinkSuggestion | None] = []
     for link, a, b in zip(links, found[::2], found[1::2], strict=True):
         if a is None or b is None:
             shown.append(None)
             continue
-        ctx.returned(to_link_id(link.link_id))
+        link_id = to_link_id(link.link_id)
+        ctx.returned(link_id)
         shown.append(
             LinkSuggestion(
-                id=strawberry.ID(to_link_id(link.link_id)), person_a=as_node(ctx, a), person_b=as_node(ctx, b),
+                id=strawberry.ID(link_id), person_a=as_node(ctx, a), person_b=as_node(ctx, b),
                 probability=link.probability, match_weight=link.match_weight, band=LinkBand(link.band),
                 explanation=_comparisons(link.explanation), job_id=link.job_id,
                 model_version=link.model_version,
