@@ -7,10 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
 from polegraph.api.app import create_app
-from polegraph.api.ids import to_global_id, to_link_id
+from polegraph.api.ids import BadGlobalId, from_global_id, from_link_id, to_global_id, to_link_id
 from polegraph.linking.jobs import run_link_job
 from polegraph.linking.store import link_uid
 from polegraph.security.audit import verify_chain
@@ -120,8 +121,9 @@ def test_an_analyst_reviews_decides_and_splits_a_resolved_person_over_http(
         cousin_links = [x["id"] for pair, x in pairs.items() if person[cty] in pair]
         cousin = {"decision": "DIFFERENT", "reason": "CTY record is his cousin"}
         for link_id in cousin_links:
-            decided = _ask(client, analyst, DECIDE, {"id": link_id, **cousin})["decideLink"]
-            assert decided == {"id": link_id, "decidedBy": "g.analyst", **cousin}
+            decided = _post(client, analyst, DECIDE, {"id": link_id, **cousin})
+            assert decided["data"]["decideLink"] == {"id": link_id, "decidedBy": "g.analyst", **cousin}
+            assert decided["extensions"] == {"cost": 5}  # the limits cost a mutation like a query
         undecided = _ask(client, analyst, SUGGESTIONS, {"filter": {"band": None}})["linkSuggestions"]
         assert [e["node"]["id"] for e in undecided["edges"]] == [khan["id"]]
         assert _persons(client, analyst, gmp) == sorted([person[gmp], person[wyp]])
@@ -178,6 +180,11 @@ def test_another_forces_officers_see_no_link_count_or_cursor_and_cannot_decide(
         assert real["errors"][0]["message"].replace(khan, "?") == invented["errors"][0]["message"].replace(
             made_up, "?"
         )
+        # A decision states its purpose like any request.
+        silent = client.post("/graphql", json={"query": DECIDE, "variables": {"id": khan, "decision": "SAME",
+                             "reason": "same man"}}, headers=bearer(settings, user="g.analyst", force="GMP",
+                             roles=("analyst",), readable_forces=("WYP", "CTY")))  # fmt: skip
+        assert (silent.status_code, _code(silent.json())) == (400, "PURPOSE_REQUIRED")
         # Investigators review no links at all, of their own force or another.
         for officer in (lan_officer, gmp_officer):
             listed = _post(client, officer, SUGGESTIONS, {"filter": ANY_BAND})
@@ -195,7 +202,17 @@ def test_another_forces_officers_see_no_link_count_or_cursor_and_cannot_decide(
 
     records = audit_records(settings)
     refused = [r for r in records if r.get("query") == DECIDE]
-    assert [r["user"] for r in refused] == ["l.analyst", "l.analyst", "l.officer", "g.officer"]
+    assert [r["user"] for r in refused] == ["l.analyst", "l.analyst", "g.analyst", "l.officer", "g.officer"]
     assert all(r["outcome"] != "ok" and r["returned_ids"] == [] for r in refused)
     assert all(khan not in r["returned_ids"] for r in records if r["user"] != "g.analyst")
     assert verify_chain(settings.audit_path).ok
+
+
+def test_a_link_id_and_a_node_id_cannot_be_taken_for_one_another() -> None:
+    link = to_link_id(link_uid("person-a", "person-b"))
+    assert from_link_id(link) == link_uid("person-a", "person-b")
+    with pytest.raises(BadGlobalId, match="not a node ID"):
+        from_global_id(link)
+    for other in (to_global_id("Person", "person-a"), "", "!!", to_global_id("Nope", "x")):
+        with pytest.raises(BadGlobalId, match="not a link ID"):
+            from_link_id(other)

@@ -246,8 +246,12 @@ async def resolved_person(root: Node, info: Info) -> ResolvedPerson:
 
 @strawberry.type
 class LinkingQuery:
-    link_suggestions: LinkSuggestionConnection = strawberry.field(resolver=link_suggestions)
-    link_jobs: LinkJobConnection = strawberry.field(resolver=link_jobs_field)
+    link_suggestions: LinkSuggestionConnection = strawberry.field(
+        resolver=link_suggestions, description=link_suggestions.__doc__
+    )
+    link_jobs: LinkJobConnection = strawberry.field(
+        resolver=link_jobs_field, description=link_jobs_field.__doc__
+    )
 
 
 @strawberry.type
