@@ -44,7 +44,13 @@ RESOLVED = """
 query Resolved($id: ID!) {
   node(id: $id) { ... on Person { resolvedPerson { persons { id } sourceRecords { id } linkIds } } }
 }"""
-JOBS = "query Jobs { linkJobs(first: 5) { edges { node { jobId status linksAccepted pairsCompared } } } }"
+JOBS = """
+query Jobs($first: Int, $after: String) {
+  linkJobs(first: $first, after: $after) {
+    edges { node { jobId status linksAccepted pairsCompared } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
 ANY_BAND = {"band": None, "undecidedOnly": False}
 
 
@@ -112,7 +118,7 @@ def test_an_analyst_reviews_decides_and_splits_a_resolved_person_over_http(
         assert phone["agrees"] is True
         assert phone["weight"] > 0
         assert _persons(client, analyst, gmp) == sorted(person.values())
-        (job,) = _ask(client, analyst, JOBS, {})["linkJobs"]["edges"]
+        (job,) = _ask(client, analyst, JOBS, {"first": 5})["linkJobs"]["edges"]
         assert (job["node"]["jobId"], job["node"]["status"], job["node"]["linksAccepted"]) == (
             khan["jobId"], "COMPLETE", 3,
         )  # fmt: skip
@@ -153,6 +159,7 @@ def test_another_forces_officers_see_no_link_count_or_cursor_and_cannot_decide(
     engines: Engines, tmp_path: Path
 ) -> None:
     gmp, wyp, _ = _three_records(engines, tmp_path)
+    again = run_link_job(engines.settings, engines.driver)
     settings = shell_settings(engines.settings, tmp_path)
     ensure_audit_index(engines.es, settings)
     owner = {**bearer(settings, user="g.analyst", force="GMP", roles=("analyst",),
@@ -164,6 +171,13 @@ def test_another_forces_officers_see_no_link_count_or_cursor_and_cannot_decide(
     with TestClient(create_app(settings)) as client:
         page = _ask(client, owner, SUGGESTIONS, {"filter": ANY_BAND, "first": 1})["linkSuggestions"]
         cursor = page["pageInfo"]["endCursor"]
+
+        newest = _ask(client, owner, JOBS, {"first": 1})["linkJobs"]
+        older = _ask(client, owner, JOBS, {"first": 1, "after": newest["pageInfo"]["endCursor"]})["linkJobs"]
+        assert [e["node"]["jobId"] for e in newest["edges"]] == [again.job_id]
+        assert (newest["pageInfo"]["hasNextPage"], older["pageInfo"]["hasNextPage"]) == (True, False)
+        assert [e["node"]["jobId"] for e in older["edges"]] != [again.job_id]
+        assert older["edges"][0]["node"]["status"] == "COMPLETE"
 
         # An analyst of a force that shares nothing with them: no link, no page, no cursor.
         unseen = _ask(client, lan_analyst, SUGGESTIONS, {"filter": ANY_BAND})["linkSuggestions"]
@@ -187,8 +201,9 @@ def test_another_forces_officers_see_no_link_count_or_cursor_and_cannot_decide(
         assert (silent.status_code, _code(silent.json())) == (400, "PURPOSE_REQUIRED")
         # Investigators review no links at all, of their own force or another.
         for officer in (lan_officer, gmp_officer):
-            listed = _post(client, officer, SUGGESTIONS, {"filter": ANY_BAND})
-            assert (_code(listed), listed["data"]) == ("FORBIDDEN", None)
+            for query, variables in ((SUGGESTIONS, {"filter": ANY_BAND}), (JOBS, {})):
+                listed = _post(client, officer, query, variables)
+                assert (_code(listed), listed["data"]) == ("FORBIDDEN", None)
             decided = _post(client, officer, DECIDE, {"id": khan, "decision": "SAME", "reason": "same man"})
             assert (_code(decided), decided["data"]) == ("FORBIDDEN", None)
         # The resolved person shows only what its reader may read: GMP's officer reads no WYP record.
