@@ -22,7 +22,7 @@ from starlette.routing import Route
 from strawberry import Schema
 
 from polegraph.api.auth import TokenVerifier
-from polegraph.api.data import TYPES, DataQuery
+from polegraph.api.data import MUTATIONS, QUERIES, TYPES
 from polegraph.api.http import GraphQLEndpoint
 from polegraph.api.metrics import CONTENT_TYPE_LATEST, ApiMetrics
 from polegraph.api.schema import build_schema
@@ -76,7 +76,7 @@ async def readyz(request: Request) -> JSONResponse:
 def create_app(settings: Settings | None = None, schema: Schema | None = None) -> Starlette:
     """The app; engines are opened when it starts serving and closed when it stops."""
     settings = settings or get_settings()
-    schema = schema or build_schema(DataQuery, types=TYPES, settings=settings)
+    schema = schema or build_schema(*QUERIES, types=TYPES, mutations=MUTATIONS, settings=settings)
     verifier = TokenVerifier(settings)
     if not verifier.configured:
         log.warning("no token verification key is configured: every GraphQL request will be refused (401)")

@@ -1,7 +1,8 @@
 """The GraphQL schema: the data fields merged with the shell's own (``me``, ``auditLog``).
 
-``build_schema(DataQuery, types=TYPES)`` is the investigators' schema; every schema built here
-carries the request limits (``polegraph.api.limits``), so no caller can forget them.
+``build_schema(*QUERIES, types=TYPES, mutations=MUTATIONS)`` is the investigators' schema; every
+schema built here carries the request limits (``polegraph.api.limits``), mutations included, so no
+caller can forget them.
 """
 
 from __future__ import annotations
@@ -155,15 +156,20 @@ class PolegraphSchema(strawberry.Schema):
 def build_schema(
     *query_types: type,
     types: Iterable[type] = (),
+    mutations: Iterable[type] = (),
     settings: Settings | None = None,
     budget: CostBudget | None = None,
 ) -> PolegraphSchema:
-    """One schema of ``query_types`` and the shell's fields, with the request limits applied."""
+    """One schema of ``query_types`` and the shell's fields, and of the ``mutations`` types' fields
+    when there are any, with the request limits applied.
+    """
     limits = Limits.from_settings(settings or get_settings())
     budget = budget or CostBudget(limits.budget, limits.window_s)
     query = merge_types("Query", (ShellQuery, *query_types))
+    mutation_types = tuple(mutations)
     return PolegraphSchema(
         query=query,
+        mutation=merge_types("Mutation", mutation_types) if mutation_types else None,
         types=list(types),
         extensions=[functools.partial(RequestLimits, limits=limits, budget=budget)],
     )

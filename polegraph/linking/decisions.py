@@ -93,7 +93,8 @@ def _link(record: Any) -> Link:
     return Link(**row)
 
 
-def _cursor(link: Link) -> str:
+def link_cursor(link: Link) -> str:
+    """The ``after`` that resumes the suggestions just after ``link``."""
     return base64.urlsafe_b64encode(json.dumps([link.probability, link.link_id]).encode()).decode()
 
 
@@ -128,7 +129,7 @@ def link_suggestions(
         database_=database, routing_="r",
     )  # fmt: skip
     links = [_link(r) for r in records[:first]]
-    return LinkPage(links, _cursor(links[-1]) if links else None, len(records) > first)
+    return LinkPage(links, link_cursor(links[-1]) if links else None, len(records) > first)
 
 
 _DECIDE = """

@@ -241,11 +241,19 @@ def run_link_job(
     return job
 
 
-def link_jobs(principal: Principal, driver: Driver, database: str, first: int = 20) -> list[LinkJob]:
-    """The latest linking jobs with their status and figures (newest first)."""
+def link_jobs(
+    principal: Principal, driver: Driver, database: str, first: int = 20,
+    after: tuple[str, str] | None = None,
+) -> list[LinkJob]:  # fmt: skip
+    """The latest linking jobs with their status and figures (newest first); ``after`` is the
+    (started_at, job_id) of the last job of the previous page.
+    """
     principal.require(*JOB_ROLES)
+    started, job_id = after or (None, "")
     records, _, _ = driver.execute_query(
-        "MATCH (j:LinkJob) RETURN properties(j) AS j ORDER BY j.started_at DESC LIMIT $first",
-        first=first, database_=database, routing_="r",
+        "MATCH (j:LinkJob) WHERE $started IS NULL OR j.started_at < $started "
+        "OR (j.started_at = $started AND j.job_id > $id) "
+        "RETURN properties(j) AS j ORDER BY j.started_at DESC, j.job_id LIMIT $first",
+        started=started, id=job_id, first=first, database_=database, routing_="r",
     )  # fmt: skip
     return [_job(dict(r["j"])) for r in records]

@@ -22,7 +22,7 @@ from neo4j import Driver
 from starlette.testclient import TestClient
 
 from polegraph.api.app import create_app
-from polegraph.api.data import TYPES, DataQuery, analytics
+from polegraph.api.data import MUTATIONS, QUERIES, TYPES, analytics
 from polegraph.api.ids import to_global_id
 from polegraph.api.limits import FIELD_WEIGHTS, Limits, estimate
 from polegraph.api.schema import build_schema
@@ -313,7 +313,7 @@ def test_too_large_a_subgraph_and_too_many_seeds_fail_clearly(
 
 
 def test_the_analyses_cost_more_than_reads_of_the_same_shape() -> None:
-    schema = build_schema(DataQuery, types=TYPES, settings=Settings())._schema
+    schema = build_schema(*QUERIES, types=TYPES, mutations=MUTATIONS, settings=Settings())._schema
 
     def cost(document: str) -> int:
         found = estimate(schema, parse(document), None, None, Limits())

@@ -1,19 +1,20 @@
-"""The data fields of the GraphQL API: nodes, search, profiles and the network, under the policy.
+"""The data fields of the GraphQL API: nodes, search, profiles, the network, analysis and linking,
+under the policy.
 
-``DataQuery`` holds the fields; ``TYPES`` are the concrete node types the schema must register
+``QUERIES`` are the query types (``DataQuery``, ``AnalyticsQuery``, ``LinkingQuery``),
+``MUTATIONS`` the mutation types; ``TYPES`` are the concrete node types the schema must register
 (they are reached only through the ``Node`` interface):
 
-    strawberry.Schema(query=DataQuery, types=TYPES)
+    build_schema(*QUERIES, types=TYPES, mutations=MUTATIONS)
 """
-
-from strawberry.tools import merge_types
 
 from polegraph.api.data.analytics import AnalyticsQuery
 from polegraph.api.data.entities import NODE_CLASSES
-from polegraph.api.data.query import DataQuery as _DataFields
-
-DataQuery = merge_types("DataQuery", (_DataFields, AnalyticsQuery))
+from polegraph.api.data.linking import LinkingMutation, LinkingQuery
+from polegraph.api.data.query import DataQuery
 
 TYPES = NODE_CLASSES
+QUERIES = (DataQuery, AnalyticsQuery, LinkingQuery)
+MUTATIONS = (LinkingMutation,)
 
-__all__ = ["TYPES", "DataQuery"]
+__all__ = ["MUTATIONS", "QUERIES", "TYPES", "AnalyticsQuery", "DataQuery", "LinkingMutation", "LinkingQuery"]

@@ -468,7 +468,7 @@ async def groups(
 
 @strawberry.type
 class AnalyticsQuery:
-    """The analysis fields, merged into ``DataQuery``."""
+    """The analysis fields (one of the schema's query types, ``polegraph.api.data.QUERIES``)."""
 
     communications = strawberry.field(resolver=communications)
     co_location = strawberry.field(resolver=co_location)

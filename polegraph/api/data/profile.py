@@ -14,6 +14,7 @@ from typing import Any
 import strawberry
 
 from polegraph.api.context import RequestContext
+from polegraph.api.data.linking import resolved_person
 from polegraph.api.data.loaders import graph_loaders, load_links
 from polegraph.api.data.nodes import Node, NodeLink, Relationship, as_link, as_node
 from polegraph.graph.read import GraphNode, Link, ReadError
@@ -189,6 +190,7 @@ EXTRA_FIELDS: dict[str, dict[str, Callable[..., Any]]] = {
     "Person": {
         "identifiers": identifiers, "addresses": addresses, "phones": phones, "vehicles": vehicles,
         "events": events, "intelligence": intelligence, "linked_persons": linked_persons,
+        "resolved_person": resolved_person,
     },
     "Event": {"participants": participants, "locations": locations},
     "Object": {"holders": holders, "events": object_events},
