@@ -42,7 +42,7 @@ def person(uid: str) -> str:
 
 def test_the_readme_queries_find_a_person_open_the_profile_expand_and_find_paths(network: Network) -> None:
     queries = readme_queries()
-    assert list(queries) == ["FindPerson", "Profile", "Network", "Paths"]
+    assert list(queries)[:4] == ["FindPerson", "Profile", "Network", "Paths"]
     by_person = {"key": "label", "op": "EQ", "values": ["Person"]}
     found = ok(
         execute(network, WYP_ANALYST, queries["FindPerson"], {"text": "Allan Addams", "filter": by_person})

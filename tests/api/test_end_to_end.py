@@ -7,9 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from graphql import parse, validate
 from starlette.testclient import TestClient
 
+from polegraph.api import data
 from polegraph.api.app import create_app
+from polegraph.api.schema import build_schema
+from polegraph.config import Settings
 from polegraph.security.audit import verify_chain
 from tests.api.readme import readme_queries
 from tests.api.shell_support import PURPOSE, audit_records, bearer, ensure_audit_index, shell_settings
@@ -21,12 +25,23 @@ from tests.graph.scenario import (
     network_fixture,  # noqa: F401 - the module's fixture
 )
 
-QUERIES = readme_queries()
+SHOWN = readme_queries()
+
+
+def test_every_operation_the_readme_shows_is_valid_against_the_served_schema() -> None:
+    schema = build_schema(
+        *data.QUERIES, types=data.TYPES, mutations=data.MUTATIONS, settings=Settings()
+    )._schema
+    assert len(SHOWN) >= 8
+    for name, operation in SHOWN.items():
+        assert validate(schema, parse(operation)) == [], name
+
+
 PEOPLE = {"key": "label", "op": "EQ", "values": ["Person"]}
 
 
 def _ask(client: TestClient, headers: dict[str, str], name: str, variables: dict[str, Any]) -> Any:
-    response = client.post("/graphql", json={"query": QUERIES[name], "variables": variables}, headers=headers)
+    response = client.post("/graphql", json={"query": SHOWN[name], "variables": variables}, headers=headers)
     assert response.status_code == 200, response.text
     body = response.json()
     assert "errors" not in body, body
@@ -56,7 +71,7 @@ def test_an_investigator_finds_opens_expands_and_joins_over_http(network: Networ
         assert unseen["totalCount"] == 0
         assert _ask(client, outsider, "Profile", {"id": gid("Person", ALAN_1)})["node"] is None
 
-        no_purpose = client.post("/graphql", json={"query": QUERIES["Profile"], "variables": {"id": "x"}},
+        no_purpose = client.post("/graphql", json={"query": SHOWN["Profile"], "variables": {"id": "x"}},
                                  headers=bearer(settings))  # fmt: skip
         assert no_purpose.status_code == 400
         assert no_purpose.json()["errors"][0]["extensions"]["code"] == "PURPOSE_REQUIRED"
