@@ -26,7 +26,9 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 from neo4j import Driver, ManagedTransaction
+from neo4j.exceptions import ClientError
 
+from polegraph.batching import BatchSize
 from polegraph.config import Settings
 from polegraph.errors import PolegraphError
 from polegraph.graph.writer import WriteResult, write_bundles
@@ -35,7 +37,8 @@ from polegraph.loaders.check import bundle_problems
 from polegraph.loaders.records import Bundle, LoadContext, Quarantined
 from polegraph.search.indexer import index_nodes
 
-DEFAULT_BATCH = 2000
+# The server ended a transaction that ran past its timeout (db.transaction.timeout).
+TX_TIMED_OUT = "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration"
 
 
 class LoaderBug(PolegraphError):
@@ -108,7 +111,13 @@ class _Run:
     by one worker thread (at most one batch waits there while the next is written)."""
 
     def __init__(
-        self, settings: Settings, driver: Driver, es: Elasticsearch, ctx: LoadContext, quarantine_file: Path
+        self,
+        settings: Settings,
+        driver: Driver,
+        es: Elasticsearch,
+        ctx: LoadContext,
+        quarantine_file: Path,
+        batch: BatchSize,
     ) -> None:
         self.settings, self.driver, self.es, self.ctx = settings, driver, es, ctx
         self.quarantine_file = quarantine_file
@@ -127,6 +136,7 @@ class _Run:
         # Records the graph may hold beyond the last checkpoint (an interrupted run's): re-done
         # batches up to there index every node they touch.
         self.redo_until = 0
+        self.batch = batch
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="polegraph-index")
         self._pending: Future[None] | None = None
 
@@ -138,16 +148,9 @@ class _Run:
         position = start + len(bundles) + len(quarantined)
         result = None
         if bundles:
-
-            def mark(tx: ManagedTransaction) -> None:
-                tx.run(
-                    "MATCH (j:LoadJournal {load_id: $id}) SET j.graph_done = $position",
-                    id=self.ctx.load_id, position=position,
-                ).consume()  # fmt: skip
-
-            result = write_bundles(
-                self.driver, self.db, bundles, self.ctx, all_documents=start < self.redo_until, also=mark
-            )
+            began = time.monotonic()
+            result = self._write(bundles, start < self.redo_until, position)
+            self.batch.observe(len(bundles) + len(quarantined), time.monotonic() - began)
             self.counts["nodes"] += result.nodes
             self.counts["edges"] += result.edges
             self.counts["edges_dropped"] += result.edges_dropped
@@ -157,6 +160,36 @@ class _Run:
         self.counts["batches"] += 1
         self.wait()
         self._pending = self._worker.submit(self._index, result, quarantined, dict(self.counts))
+
+    def _write(self, bundles: list[Bundle], all_documents: bool, position: int) -> WriteResult:
+        """One transaction, marking ``position`` in the journal; halves, written apart, if it timed out."""
+
+        def mark(tx: ManagedTransaction) -> None:
+            tx.run(
+                "MATCH (j:LoadJournal {load_id: $id}) SET j.graph_done = $position",
+                id=self.ctx.load_id, position=position,
+            ).consume()  # fmt: skip
+
+        try:
+            return write_bundles(
+                self.driver, self.db, bundles, self.ctx, all_documents=all_documents, also=mark
+            )
+        except ClientError as exc:
+            if exc.code != TX_TIMED_OUT or len(bundles) < 2:
+                raise
+        # Rolled back whole: write the halves in order (each an ordinary, idempotent transaction).
+        self.batch.timed_out()
+        half = len(bundles) // 2
+        first = self._write(bundles[:half], all_documents, position - len(bundles) + half)
+        second = self._write(bundles[half:], all_documents, position)
+        return WriteResult(
+            nodes=first.nodes + second.nodes, edges=first.edges + second.edges,
+            edges_dropped=first.edges_dropped + second.edges_dropped,
+            nodes_by_label={
+                label: first.nodes_by_label.get(label, []) + second.nodes_by_label.get(label, [])
+                for label in first.nodes_by_label.keys() | second.nodes_by_label.keys()
+            },
+        )  # fmt: skip
 
     def wait(self) -> None:
         """Until the batch handed to the worker is indexed and checkpointed (its error raised here)."""
@@ -195,7 +228,6 @@ def _consume(
     items: Iterator[Bundle | Quarantined],
     run: _Run,
     resume_from: int,
-    batch_size: int,
     progress: Callable[[int], None] | None,
     stop_after_batches: int | None,
 ) -> None:
@@ -210,10 +242,11 @@ def _consume(
             if problems:
                 raise LoaderBug(f"the {run.ctx.source_file} loader produced an invalid record: {problems[0]}")
             run.bundles.append(item)
-        if len(run.bundles) + len(run.quarantined) >= batch_size:
+        if len(run.bundles) + len(run.quarantined) >= run.batch.size:
+            flushed = len(run.bundles) + len(run.quarantined)
             run.flush()
             if progress:
-                progress(batch_size)
+                progress(flushed)
             if stop_after_batches is not None and run.counts["batches"] >= stop_after_batches:
                 run.wait()
                 raise LoadInterrupted(f"load {run.ctx.load_id} stopped after {stop_after_batches} batch(es)")
@@ -233,11 +266,14 @@ def load_file(
     handling_code: str | None = None,
     handling_conditions: str | None = None,
     options: LoaderOptions | None = None,
-    batch_size: int = DEFAULT_BATCH,
+    batch_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     stop_after_batches: int | None = None,
 ) -> LoadSummary:
-    """Load ``path`` with the loader of ``fmt``; see the module docstring for the guarantees."""
+    """Load ``path`` with the loader of ``fmt``; see the module docstring for the guarantees.
+
+    ``batch_size`` fixes the records per transaction; None adapts it (``polegraph.batching``).
+    """
     started = time.monotonic()
     spec = get_loader(fmt)
     path = Path(path)
@@ -269,7 +305,8 @@ def load_file(
             quarantine_file=quarantine_file if quarantine_file.exists() else None,
             resumed=False, already_loaded=True,
         )  # fmt: skip
-    run = _Run(settings, driver, es, ctx, quarantine_file)
+    batch = BatchSize.of(batch_size, target_s=settings.neo4j_tx_timeout_s / 3)
+    run = _Run(settings, driver, es, ctx, quarantine_file, batch)
     resume_from = 0
     if journal:
         resume_from = int(journal.get("records_done", 0))
@@ -285,9 +322,7 @@ def load_file(
         })  # fmt: skip
     try:
         try:
-            _consume(
-                spec.read(path, ctx, options), run, resume_from, batch_size, progress, stop_after_batches
-            )
+            _consume(spec.read(path, ctx, options), run, resume_from, progress, stop_after_batches)
             pending = len(run.bundles) + len(run.quarantined)
             if pending or not run.counts["batches"]:
                 run.flush()
