@@ -49,7 +49,10 @@ def empty(settings: Settings) -> None:
     driver, es = open_driver(settings), open_client(settings)
     try:
         with driver.session(database=settings.neo4j_database) as session:
-            session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 2000 ROWS").consume()
+            # Relationships first: DETACH DELETE of 2,000 nodes that include a hub (a camera site, a
+            # target phone) is one transaction of all their relationships, and can outlast the timeout.
+            session.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS").consume()
+            session.run("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
         apply_schema(driver, settings.neo4j_database, settings.embedding_dims)
         drop_indices(es, settings)
         for logical, body in es_indices(load_ontology(), settings.embedding_dims).items():

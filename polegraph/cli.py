@@ -171,7 +171,9 @@ def load_cmd(
         list[str] | None,
         typer.Option("--option", help="format-specific KEY=VALUE, repeatable (e.g. timezone=Europe/London)"),
     ] = None,
-    batch_size: Annotated[int, typer.Option(help="records per transaction")] = 2000,
+    batch_size: Annotated[
+        int | None, typer.Option(help="records per transaction (default: adapted to the engines' pace)")
+    ] = None,
 ) -> None:
     """Load a file into the graph and the index: journalled, resumable, bad rows quarantined."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -234,7 +236,9 @@ def _summary_notes(summary: LoadSummary, *, quarantine: bool = True) -> None:
 @app.command("load-plan")
 def load_plan_cmd(
     location: Annotated[Path, typer.Argument(help="a manifest.json, or the folder that holds one")],
-    batch_size: Annotated[int, typer.Option(help="records per transaction")] = 2000,
+    batch_size: Annotated[
+        int | None, typer.Option(help="records per transaction (default: adapted to the engines' pace)")
+    ] = None,
 ) -> None:
     """Load every file a manifest lists, in order (formats, forces and labels from the manifest)."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn

@@ -2,8 +2,14 @@
 
 A load is identified by its file's content, format, force and labels, so loading the same file
 twice finds the finished journal and changes nothing. Each batch is one Neo4j transaction, then a
-``_bulk`` of the documents read back from the graph, then a checkpoint in the journal; a load killed
-anywhere resumes after its last checkpoint, re-doing at most one batch (writes are idempotent).
+``_bulk`` of the documents of the nodes it changed, then a checkpoint in the journal: a batch is
+checkpointed only when both engines have it. The ``_bulk`` of batch n runs in a second thread while
+batch n+1 is parsed and written to Neo4j (the driver and the ES client wait on sockets without the
+GIL); batch n+1 waits for batch n's checkpoint before handing over its own, so checkpoints stay in order.
+
+Each batch's transaction also records how far the graph has got (``graph_done``). A load killed
+anywhere resumes after its last checkpoint, re-doing the batches the graph may hold but the index
+may not (writes are idempotent); those re-done batches index every node they touch, changed or not.
 Bad records go to a quarantine file (JSON lines: file, line, field, reason, raw) and the load goes on.
 """
 
@@ -13,22 +19,26 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from elasticsearch import Elasticsearch
-from neo4j import Driver
+from neo4j import Driver, ManagedTransaction
+from neo4j.exceptions import ClientError
 
+from polegraph.batching import BatchSize
 from polegraph.config import Settings
 from polegraph.errors import PolegraphError
-from polegraph.graph.writer import write_bundles
+from polegraph.graph.writer import WriteResult, write_bundles
 from polegraph.loaders.base import LoaderOptions, get_loader
 from polegraph.loaders.check import bundle_problems
 from polegraph.loaders.records import Bundle, LoadContext, Quarantined
 from polegraph.search.indexer import index_nodes
 
-DEFAULT_BATCH = 2000
+# The server ended a transaction that ran past its timeout (db.transaction.timeout).
+TX_TIMED_OUT = "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration"
 
 
 class LoaderBug(PolegraphError):
@@ -97,10 +107,20 @@ def _truncate_lines(path: Path, keep: int) -> None:
 
 
 class _Run:
-    """The state of one load while it runs."""
+    """The state of one load while it runs: batches written to Neo4j here, indexed and checkpointed
+    by one worker thread (at most one batch waits there while the next is written)."""
 
-    def __init__(self, settings: Settings, driver: Driver, es: Elasticsearch, ctx: LoadContext) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        driver: Driver,
+        es: Elasticsearch,
+        ctx: LoadContext,
+        quarantine_file: Path,
+        batch: BatchSize,
+    ) -> None:
         self.settings, self.driver, self.es, self.ctx = settings, driver, es, ctx
+        self.quarantine_file = quarantine_file
         self.db = settings.neo4j_database
         self.bundles: list[Bundle] = []
         self.quarantined: list[Quarantined] = []
@@ -113,21 +133,86 @@ class _Run:
             "edges_dropped": 0,
             "batches": 0,
         }
+        # Records the graph may hold beyond the last checkpoint (an interrupted run's): re-done
+        # batches up to there index every node they touch.
+        self.redo_until = 0
+        self.batch = batch
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="polegraph-index")
+        self._pending: Future[None] | None = None
 
-    def flush(self, quarantine_file: Path) -> None:
-        if self.bundles:
-            result = write_bundles(self.driver, self.db, self.bundles, self.ctx)
+    def flush(self) -> None:
+        """Write the collected batch to Neo4j, then hand its documents to the worker."""
+        bundles, quarantined = self.bundles, self.quarantined
+        self.bundles, self.quarantined = [], []
+        start = self.counts["records_done"]
+        position = start + len(bundles) + len(quarantined)
+        result = None
+        if bundles:
+            began = time.monotonic()
+            result = self._write(bundles, start < self.redo_until, position)
+            self.batch.observe(len(bundles) + len(quarantined), time.monotonic() - began)
+            self.counts["nodes"] += result.nodes
+            self.counts["edges"] += result.edges
+            self.counts["edges_dropped"] += result.edges_dropped
+        self.counts["records_done"] = position
+        self.counts["loaded"] += len(bundles)
+        self.counts["quarantined"] += len(quarantined)
+        self.counts["batches"] += 1
+        self.wait()
+        self._pending = self._worker.submit(self._index, result, quarantined, dict(self.counts))
+
+    def _write(self, bundles: list[Bundle], all_documents: bool, position: int) -> WriteResult:
+        """One transaction, marking ``position`` in the journal; halves, written apart, if it timed out."""
+
+        def mark(tx: ManagedTransaction) -> None:
+            tx.run(
+                "MATCH (j:LoadJournal {load_id: $id}) SET j.graph_done = $position",
+                id=self.ctx.load_id, position=position,
+            ).consume()  # fmt: skip
+
+        try:
+            return write_bundles(
+                self.driver, self.db, bundles, self.ctx, all_documents=all_documents, also=mark
+            )
+        except ClientError as exc:
+            if exc.code != TX_TIMED_OUT or len(bundles) < 2:
+                raise
+        # Rolled back whole: write the halves in order (each an ordinary, idempotent transaction).
+        self.batch.timed_out()
+        half = len(bundles) // 2
+        first = self._write(bundles[:half], all_documents, position - len(bundles) + half)
+        second = self._write(bundles[half:], all_documents, position)
+        return WriteResult(
+            nodes=first.nodes + second.nodes, edges=first.edges + second.edges,
+            edges_dropped=first.edges_dropped + second.edges_dropped,
+            nodes_by_label={
+                label: first.nodes_by_label.get(label, []) + second.nodes_by_label.get(label, [])
+                for label in first.nodes_by_label.keys() | second.nodes_by_label.keys()
+            },
+        )  # fmt: skip
+
+    def wait(self) -> None:
+        """Until the batch handed to the worker is indexed and checkpointed (its error raised here)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        """Stop the worker; a batch it still holds is finished first (or fails), never dropped half-way."""
+        self._worker.shutdown(wait=True)
+
+    def _index(
+        self, result: WriteResult | None, quarantined: list[Quarantined], counts: dict[str, int]
+    ) -> None:
+        if result is not None:
             index_nodes(
                 self.es, result.nodes_by_label, entities_index=self.settings.index_name("entities"),
                 sources_index=self.settings.index_name("source_records"),
             )  # fmt: skip
-            self.counts["nodes"] += result.nodes
-            self.counts["edges"] += result.edges
-            self.counts["edges_dropped"] += result.edges_dropped
-        if self.quarantined:
-            quarantine_file.parent.mkdir(parents=True, exist_ok=True)
-            with quarantine_file.open("a", encoding="utf-8") as out:
-                for q in self.quarantined:
+        if quarantined:
+            self.quarantine_file.parent.mkdir(parents=True, exist_ok=True)
+            with self.quarantine_file.open("a", encoding="utf-8") as out:
+                for q in quarantined:
                     entry = {
                         "file": q.file,
                         "line": q.line,
@@ -136,20 +221,13 @@ class _Run:
                         "raw": q.raw,
                     }
                     out.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        self.counts["records_done"] += len(self.bundles) + len(self.quarantined)
-        self.counts["loaded"] += len(self.bundles)
-        self.counts["quarantined"] += len(self.quarantined)
-        self.counts["batches"] += 1
-        self.bundles, self.quarantined = [], []
-        _checkpoint(self.driver, self.db, self.ctx.load_id, {**self.counts, "status": "running"})
+        _checkpoint(self.driver, self.db, self.ctx.load_id, {**counts, "status": "running"})
 
 
 def _consume(
     items: Iterator[Bundle | Quarantined],
     run: _Run,
     resume_from: int,
-    batch_size: int,
-    quarantine_file: Path,
     progress: Callable[[int], None] | None,
     stop_after_batches: int | None,
 ) -> None:
@@ -164,11 +242,13 @@ def _consume(
             if problems:
                 raise LoaderBug(f"the {run.ctx.source_file} loader produced an invalid record: {problems[0]}")
             run.bundles.append(item)
-        if len(run.bundles) + len(run.quarantined) >= batch_size:
-            run.flush(quarantine_file)
+        if len(run.bundles) + len(run.quarantined) >= run.batch.size:
+            flushed = len(run.bundles) + len(run.quarantined)
+            run.flush()
             if progress:
-                progress(batch_size)
+                progress(flushed)
             if stop_after_batches is not None and run.counts["batches"] >= stop_after_batches:
+                run.wait()
                 raise LoadInterrupted(f"load {run.ctx.load_id} stopped after {stop_after_batches} batch(es)")
 
 
@@ -186,11 +266,14 @@ def load_file(
     handling_code: str | None = None,
     handling_conditions: str | None = None,
     options: LoaderOptions | None = None,
-    batch_size: int = DEFAULT_BATCH,
+    batch_size: int | None = None,
     progress: Callable[[int], None] | None = None,
     stop_after_batches: int | None = None,
 ) -> LoadSummary:
-    """Load ``path`` with the loader of ``fmt``; see the module docstring for the guarantees."""
+    """Load ``path`` with the loader of ``fmt``; see the module docstring for the guarantees.
+
+    ``batch_size`` fixes the records per transaction; None adapts it (``polegraph.batching``).
+    """
     started = time.monotonic()
     spec = get_loader(fmt)
     path = Path(path)
@@ -222,12 +305,14 @@ def load_file(
             quarantine_file=quarantine_file if quarantine_file.exists() else None,
             resumed=False, already_loaded=True,
         )  # fmt: skip
-    run = _Run(settings, driver, es, ctx)
+    batch = BatchSize.of(batch_size, target_s=settings.neo4j_tx_timeout_s / 3)
+    run = _Run(settings, driver, es, ctx, quarantine_file, batch)
     resume_from = 0
     if journal:
         resume_from = int(journal.get("records_done", 0))
         for key in run.counts:
             run.counts[key] = int(journal.get(key, 0))
+        run.redo_until = int(journal.get("graph_done", 0))
         _truncate_lines(quarantine_file, run.counts["quarantined"])
     else:
         quarantine_file.unlink(missing_ok=True)
@@ -236,20 +321,25 @@ def load_file(
             "force": force, "system": system, "classification": classification, **run.counts,
         })  # fmt: skip
     try:
-        _consume(spec.read(path, ctx, options), run, resume_from, batch_size, quarantine_file, progress,
-                 stop_after_batches)  # fmt: skip
+        try:
+            _consume(spec.read(path, ctx, options), run, resume_from, progress, stop_after_batches)
+            pending = len(run.bundles) + len(run.quarantined)
+            if pending or not run.counts["batches"]:
+                run.flush()
+                if progress:
+                    progress(pending)
+            run.wait()
+        finally:
+            run.close()
     except LoadInterrupted:
         raise
     except PolegraphError as exc:
         # A file that breaks part-way (a truncated ZIP, XML cut short) fails the load; what was
         # checkpointed stays, and running the command again resumes there.
-        _checkpoint(driver, db, load_id, {**run.counts, "status": "failed", "error": str(exc)[:2000]})
+        stored = _journal(driver, db, load_id) or {}
+        checkpointed = {key: stored.get(key, value) for key, value in run.counts.items()}
+        _checkpoint(driver, db, load_id, {**checkpointed, "status": "failed", "error": str(exc)[:2000]})
         raise
-    pending = len(run.bundles) + len(run.quarantined)
-    if pending or not run.counts["batches"]:
-        run.flush(quarantine_file)
-        if progress:
-            progress(pending)
     es.indices.refresh(index=[settings.index_name("entities"), settings.index_name("source_records")])
     _checkpoint(driver, db, load_id, {**run.counts, "status": "complete"})
     c = run.counts

@@ -85,7 +85,7 @@ def load_plan(
     es: Elasticsearch,
     plan: list[PlannedFile],
     *,
-    batch_size: int = 2000,
+    batch_size: int | None = None,
     on_file: Callable[[PlannedFile], None] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[LoadSummary]:

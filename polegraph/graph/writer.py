@@ -3,16 +3,30 @@
 Labels and relationship types are checked against the ontology before they are put in a query
 string (they cannot be parameters); every value is a parameter. Re-running a batch changes nothing:
 nodes merge on ``uid``, edges on their key, provenance lists only grow by values not yet present.
+
+A batch is folded in Python first, so that a node or edge named by many records of the batch (a busy
+postcode, a camera site) is one row of one ``UNWIND`` per label or relationship type: merged once,
+its properties set once, its source keys appended together.
+
+**Provenance of shared nodes.** A node keyed by its value (a phone, an address, a camera site) links
+to every SourceRecord that names it by ``FROM_SOURCE``: that is its complete provenance. Its
+``source_keys`` list keeps the first ``SOURCE_KEYS_KEPT`` keys, and after that only the first key of
+each force and system not yet in it (so ``source_systems`` in its search document stays complete):
+a site read by a hundred thousand ANPR records would otherwise rewrite a list of a hundred thousand
+keys on every read. Nodes keyed by their source record (persons, events) and edges keep every key.
+
+Only nodes whose stored properties changed come back from a write (their index documents are built
+from them); ``all_documents`` returns every node written, for a batch re-done after an interruption
+whose index documents may not have been sent.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from neo4j import Driver, ManagedTransaction
@@ -22,12 +36,28 @@ from polegraph.loaders.records import Bundle, LoadContext
 from polegraph.schema import load_ontology
 from polegraph.schema.model import IDENTITY_VALUE
 
-# Appends a value to a list property unless present (provenance only grows, and idempotently).
-_APPEND = "CASE WHEN {v} IN coalesce({p}, []) THEN {p} ELSE coalesce({p}, []) + {v} END"
+# Keys a value-keyed node keeps in ``source_keys`` before it keeps only each new force/system's first.
+SOURCE_KEYS_KEPT = 100
+
+# Appends the load to a list property unless present (provenance only grows, and idempotently).
+_APPEND_LOAD = "CASE WHEN $load_id IN coalesce({p}, []) THEN {p} ELSE coalesce({p}, []) + $load_id END"
 
 
-def _append(prop: str, value: str) -> str:
-    return _APPEND.format(p=prop, v=value)
+def _append_load(prop: str) -> str:
+    return _APPEND_LOAD.format(p=prop)
+
+
+def _append_sources(prop: str, *, capped: bool) -> str:
+    """``prop`` with the keys of ``r.sources`` not yet in it (capped: see the module docstring)."""
+    keep = (
+        f"size(acc) < {SOURCE_KEYS_KEPT} OR none(k IN acc WHERE k STARTS WITH src.system)"
+        if capped
+        else "true"
+    )
+    return (
+        f"reduce(acc = coalesce({prop}, []), src IN r.sources | "
+        f"CASE WHEN NOT src.key IN acc AND ({keep}) THEN acc + src.key ELSE acc END)"
+    )
 
 
 @dataclass(frozen=True)
@@ -37,7 +67,8 @@ class WriteResult:
     # Edges whose start or end node is in neither this batch nor the graph (a file loaded before
     # the file that creates its nodes): counted, so a load can say so instead of losing them quietly.
     edges_dropped: int
-    # The properties of every node written, as stored after the merge, by label.
+    # The properties, as stored after the merge, of every node written whose properties changed
+    # (every node written, with ``all_documents``), by label.
     nodes_by_label: dict[str, list[dict[str, Any]]]
 
 
@@ -60,33 +91,72 @@ def _datetime_properties(owner: str) -> frozenset[str]:
     return frozenset(p.name for p in spec.properties.values() if p.type == "datetime")
 
 
-def _stored(owner: str, props: dict[str, Any]) -> dict[str, Any]:
-    """Loader values as stored: None dropped, ``datetime`` properties as Neo4j DateTime values.
+def _stored(owner: str, props: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Loader values as sent: None dropped; ``datetime`` properties apart, to be stored as DateTime.
 
     Loaders may give ISO 8601 text or aware datetime objects; one stored type keeps range queries
-    and ordering right across sources.
+    and ordering right across sources. A date-time with an offset travels as ISO text and Cypher's
+    ``datetime()`` reads it: the driver's own conversion of a Python datetime costs tens of
+    microseconds each way, more than the rest of a row.
     """
+    stamps = _datetime_properties(owner)
+    out: dict[str, Any] = {}
+    times: dict[str, Any] = {}
+    for key, value in props.items():
+        if value is None:
+            continue
+        if key not in stamps:
+            out[key] = value
+            continue
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError as exc:
+                raise SchemaError(f"{owner}.{key}: {value!r} is not an ISO 8601 date-time") from exc
+        offset = isinstance(value, datetime) and isinstance(value.tzinfo, timezone)
+        times[key] = value.isoformat() if offset else value  # zone names and local times: as objects
+    return out, times
+
+
+def _set_times(var: str, owner: str) -> str:
+    """SET items storing ``r.times`` (ISO text with an offset, or temporal values) as ``owner``'s."""
+    return "".join(
+        f", {var}.`{name}` = CASE WHEN r.times.`{name}` IS NULL THEN {var}.`{name}` "
+        f"WHEN r.times.`{name}` IS :: STRING THEN datetime(r.times.`{name}`) ELSE r.times.`{name}` END"
+        for name in sorted(_datetime_properties(owner))
+    )
+
+
+def _projection(var: str, owner: str) -> str:
+    """``var``'s properties with its date-times as text (read back by ``_read_times``, see ``_stored``)."""
+    times = "".join(f", `{name}`: toString({var}.`{name}`)" for name in sorted(_datetime_properties(owner)))
+    return f"{var} {{.*{times}}}"
+
+
+def _read_times(owner: str, props: dict[str, Any]) -> dict[str, Any]:
+    """A projection's properties as ``properties(n)`` gives them, date-times as Python datetimes."""
     stamps = _datetime_properties(owner)
     out: dict[str, Any] = {}
     for key, value in props.items():
         if value is None:
             continue
         if key in stamps and isinstance(value, str):
-            try:
-                value = datetime.fromisoformat(value)
-            except ValueError as exc:
-                raise SchemaError(f"{owner}.{key}: {value!r} is not an ISO 8601 date-time") from exc
+            # A zone name ("…+01:00[Europe/London]") is left off: the offset names the same instant.
+            value = datetime.fromisoformat(value.split("[", 1)[0])
         out[key] = value
     return out
 
 
 @functools.cache
-def _list_properties(label: str) -> tuple[str, ...]:
+def _list_properties(label: str) -> frozenset[str]:
     """The multi-valued properties of ``label``: they accumulate across records, never overwrite."""
     entity = load_ontology().entity(label)
-    return tuple(
-        sorted(p.name for p in entity.properties.values() if p.multiple and p.name not in _PROVENANCE)
-    )
+    return frozenset(p.name for p in entity.properties.values() if p.multiple and p.name not in _PROVENANCE)
+
+
+@functools.cache
+def _shared(label: str) -> bool:
+    return load_ontology().entity(label).identity == IDENTITY_VALUE
 
 
 def _accumulate(var: str, name: str) -> str:
@@ -97,106 +167,176 @@ def _accumulate(var: str, name: str) -> str:
     )
 
 
+def _return_changed(label: str) -> str:
+    """A node comes back when it changed, or when the caller wants every document."""
+    return (
+        f"RETURN CASE WHEN $all_documents OR properties(n) <> before THEN {_projection('n', label)} END AS p"
+    )
+
+
+@functools.cache
 def _node_query(label: str) -> str:
-    shared = load_ontology().entity(label).identity == IDENTITY_VALUE
+    shared = _shared(label)
     # A node keyed by value (a phone, an address) is shared by every record that names it: the
     # first record's security labels stay; a node keyed by its source record takes the record's.
     labels_set = "ON CREATE SET n += r.labels" if shared else "SET n += r.labels"
     return (
         f"UNWIND $rows AS r MERGE (n:`{label}` {{uid: r.uid}}) {labels_set} "
-        f"SET n:{_labels_clause(label)}, n += r.props, "
-        + "".join(f"{_accumulate('n', name)}, " for name in _list_properties(label))
-        + f"n.source_keys = {_append('n.source_keys', 'r.source_key')}, "
-        f"n.load_ids = {_append('n.load_ids', 'r.load_id')} "
-        "WITH n, r MATCH (s:SourceRecord {uid: r.source_key}) MERGE (n)-[:FROM_SOURCE]->(s) "
-        # The merged node comes back in the same round trip: its index document is built from it.
-        "RETURN properties(n) AS p"
+        "WITH n, r, properties(n) AS before "
+        f"SET n:{_labels_clause(label)}, n += r.props{_set_times('n', label)}, "
+        + "".join(f"{_accumulate('n', name)}, " for name in sorted(_list_properties(label)))
+        + f"n.source_keys = {_append_sources('n.source_keys', capped=shared)}, "
+        f"n.load_ids = {_append_load('n.load_ids')} "
+        "WITH n, r, before CALL (n, r) { UNWIND r.sources AS src "
+        "MATCH (s:SourceRecord {uid: src.key}) MERGE (n)-[:FROM_SOURCE]->(s) } " + _return_changed(label)
     )
 
 
+@functools.cache
 def _edge_query(rel: str, start: str, end: str) -> str:
     onto = load_ontology()
     if not onto.is_relationship_type(rel) or not onto.relationship(rel).allows(start, end):
         raise SchemaError(f"refusing to write {rel!r} from {start!r} to {end!r}")
     return (
         f"UNWIND $rows AS r MATCH (a:`{start}` {{uid: r.start}}) MATCH (b:`{end}` {{uid: r.end}}) "
-        f"MERGE (a)-[e:`{rel}` {{uid: r.key}}]->(b) SET e += r.labels, e += r.props, "
-        f"e.source_keys = {_append('e.source_keys', 'r.source_key')}, "
-        f"e.load_ids = {_append('e.load_ids', 'r.load_id')} "
-        "RETURN count(e) AS written"
+        f"MERGE (a)-[e:`{rel}` {{uid: r.key}}]->(b) SET e += r.labels, e += r.props{_set_times('e', rel)}, "
+        f"e.source_keys = {_append_sources('e.source_keys', capped=False)}, "
+        f"e.load_ids = {_append_load('e.load_ids')} "
+        "RETURN sum(r.asserted) AS written"
     )
 
 
-_SOURCE_QUERY = (
-    "UNWIND $rows AS r MERGE (s:SourceRecord {uid: r.uid}) SET s += r.props, s.load_ids = "
-    + _append("s.load_ids", "r.load_id")
-    + " RETURN properties(s) AS p"
-)
+@functools.cache
+def _source_query() -> str:
+    return (
+        "UNWIND $rows AS r MERGE (n:SourceRecord {uid: r.uid}) WITH n, r, properties(n) AS before "
+        f"SET n += r.props, n.load_ids = {_append_load('n.load_ids')} " + _return_changed("SourceRecord")
+    )
 
 
-def _prepare(bundles: Sequence[Bundle], ctx: LoadContext) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    sources: list[dict[str, Any]] = []
-    nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    edges: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+def _unique(values: list[Any]) -> list[Any]:
+    """``values`` without repeats, in order (values a list property may hold: hashable or not)."""
+    out: list[Any] = []
+    for value in values:
+        if value not in out:
+            out.append(value)
+    return out
+
+
+class _Fold:
+    """One row per node (or edge) of a batch: what its records assert, in record order."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.asserted = 0
+
+    def add(self, uid: str, row: dict[str, Any], source: dict[str, str], *, first_labels: bool) -> None:
+        self.asserted += 1
+        old = self.rows.get(uid)
+        if old is None:
+            self.rows[uid] = {**row, "sources": [source], "asserted": 1}
+            return
+        # Later records overwrite single values (as row-by-row SETs would); list values accumulate;
+        # a shared node keeps the security labels of the record that created it.
+        old["props"] = {**old["props"], **row["props"]}
+        old["times"] = {**old["times"], **row["times"]}
+        if not first_labels:
+            old["labels"] = {**old["labels"], **row["labels"]}
+        for name, values in row.get("lists", {}).items():
+            old["lists"][name] = _unique([*old["lists"].get(name, []), *values])
+        if source not in old["sources"]:
+            old["sources"].append(source)
+        old["asserted"] += 1
+
+
+@dataclass
+class _Batch:
+    sources: _Fold
+    nodes: dict[str, _Fold]
+    edges: dict[tuple[str, str, str], _Fold]
+
+
+def _prepare(bundles: Sequence[Bundle], ctx: LoadContext) -> _Batch:
+    batch = _Batch(_Fold(), {}, {})
     base_labels = ctx.labels()
     for bundle in bundles:
         src = bundle.source
         labels = {**base_labels, **(bundle.labels or {})}
-        sources.append(
-            {
-                "uid": src.key,
-                "load_id": ctx.load_id,
-                "props": {
-                    **labels, "system": src.system, "record_id": src.record_id,
-                    "load_id": ctx.load_id, "hash": src.hash, "file_name": ctx.source_file,
-                    "line": src.line, "payload": json.dumps(src.payload, default=str, ensure_ascii=False),
-                },
-            }
-        )  # fmt: skip
-        common = {"labels": labels, "source_key": src.key, "load_id": ctx.load_id}
+        key = src.key
+        source = {"key": key, "system": key[: key.rfind(":") + 1]}
+        props = {
+            **labels, "system": src.system, "record_id": src.record_id, "load_id": ctx.load_id,
+            "hash": src.hash, "file_name": ctx.source_file, "line": src.line,
+            "payload": json.dumps(src.payload, default=str, ensure_ascii=False),
+        }  # fmt: skip
+        row = {"uid": key, "props": props, "times": {}, "labels": {}}
+        batch.sources.add(key, row, source, first_labels=False)
         for node in bundle.nodes:
-            lists = set(_list_properties(node.label))
-            stored = _stored(node.label, node.props)
-            props = {k: v for k, v in stored.items() if k not in lists}
-            accumulated = {k: v for k, v in stored.items() if k in lists}
-            nodes[node.label].append({"uid": node.uid, "props": props, "lists": accumulated, **common})
+            lists = _list_properties(node.label)
+            stored, times = _stored(node.label, node.props)
+            row = {
+                "uid": node.uid,
+                "labels": labels,
+                "props": {k: v for k, v in stored.items() if k not in lists},
+                "times": times,
+                "lists": {k: _unique(list(v)) for k, v in stored.items() if k in lists},
+            }
+            fold = batch.nodes.setdefault(node.label, _Fold())
+            fold.add(node.uid, row, source, first_labels=_shared(node.label))
         for edge in bundle.edges:
-            props = _stored(edge.type, edge.props)
-            row = {"start": edge.start_uid, "end": edge.end_uid, "key": edge.key, "props": props, **common}
-            edges[(edge.type, edge.start_label, edge.end_label)].append(row)
-    return sources, {"nodes": dict(nodes), "edges": dict(edges)}
+            props, times = _stored(edge.type, edge.props)
+            row = {"start": edge.start_uid, "end": edge.end_uid, "key": edge.key, "labels": labels,
+                   "props": props, "times": times}  # fmt: skip
+            fold = batch.edges.setdefault((edge.type, edge.start_label, edge.end_label), _Fold())
+            fold.add(edge.key, row, source, first_labels=False)
+    return batch
 
 
-def write_bundles(driver: Driver, database: str, bundles: Sequence[Bundle], ctx: LoadContext) -> WriteResult:
-    """Write one batch in one transaction (retried by the driver on transient errors)."""
-    sources, grouped = _prepare(bundles, ctx)
-    node_rows: dict[str, list[dict[str, Any]]] = grouped["nodes"]
-    edge_rows: dict[tuple[str, str, str], list[dict[str, Any]]] = grouped["edges"]
+def write_bundles(
+    driver: Driver,
+    database: str,
+    bundles: Sequence[Bundle],
+    ctx: LoadContext,
+    *,
+    all_documents: bool = False,
+    also: Callable[[ManagedTransaction], None] | None = None,
+) -> WriteResult:
+    """Write one batch in one transaction (retried by the driver on transient errors).
+
+    ``also`` runs in the same transaction (a journal mark that commits with the batch, or not at all).
+    """
+    batch = _prepare(bundles, ctx)
     # Queries are built (and their names checked) before the transaction opens.
-    node_queries = {label: _node_query(label) for label in node_rows}
-    edge_queries = {key: _edge_query(*key) for key in edge_rows}
+    node_queries = {label: _node_query(label) for label in batch.nodes}
+    edge_queries = {key: _edge_query(*key) for key in batch.edges}
+    common: dict[str, Any] = {"load_id": ctx.load_id, "all_documents": all_documents}
 
-    def last_by_uid(result: Any) -> list[dict[str, Any]]:
-        # A node named by several records of the batch comes back once per record; the last
-        # state is complete (each row appends its source key before the next row runs).
-        return list({r["p"]["uid"]: dict(r["p"]) for r in result}.values())
+    def changed(label: str, result: Any) -> list[dict[str, Any]]:
+        return [_read_times(label, record["p"]) for record in result if record["p"] is not None]
 
-    def work(tx: ManagedTransaction) -> dict[str, list[dict[str, Any]]]:
-        written = {"SourceRecord": last_by_uid(tx.run(_SOURCE_QUERY, rows=sources))}
-        for label, rows in node_rows.items():
-            written[label] = last_by_uid(tx.run(node_queries[label], rows=rows))
+    def work(tx: ManagedTransaction) -> tuple[dict[str, list[dict[str, Any]]], int]:
+        written = {
+            "SourceRecord": changed(
+                "SourceRecord", tx.run(_source_query(), rows=list(batch.sources.rows.values()), **common)
+            )
+        }
+        for label, fold in batch.nodes.items():
+            written[label] = changed(
+                label, tx.run(node_queries[label], rows=list(fold.rows.values()), **common)
+            )
         dropped = 0
-        for key, rows in edge_rows.items():
-            dropped += len(rows) - int(tx.run(edge_queries[key], rows=rows).single(strict=True)["written"])
-        written["_dropped"] = [{"n": dropped}]
-        return written
+        for key, fold in batch.edges.items():
+            result = tx.run(edge_queries[key], rows=list(fold.rows.values()), **common).single(strict=True)
+            dropped += fold.asserted - int(result["written"] or 0)
+        if also is not None:
+            also(tx)
+        return {label: nodes for label, nodes in written.items() if nodes}, dropped
 
     with driver.session(database=database) as session:
-        written = session.execute_write(work)
-    dropped = int(written.pop("_dropped")[0]["n"])
+        written, dropped = session.execute_write(work)
     return WriteResult(
-        nodes=sum(len(r) for r in node_rows.values()),
-        edges=sum(len(r) for r in edge_rows.values()) - dropped,
+        nodes=sum(fold.asserted for fold in batch.nodes.values()),
+        edges=sum(fold.asserted for fold in batch.edges.values()) - dropped,
         edges_dropped=dropped,
         nodes_by_label=written,
     )

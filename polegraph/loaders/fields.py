@@ -12,6 +12,7 @@ import csv
 import math
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +66,12 @@ def text(value: Any) -> str:
 def pick(fields: Fields, *names: str) -> str:
     """The first non-empty field among ``names`` (aliases of one field, most usual first)."""
     for name in names:
-        value = text(fields.get(name))
-        if value:
-            return value
+        value = fields.get(name)
+        if value is None or value == "":  # most aliases are absent: skip them cheaply
+            continue
+        found = value.strip() if isinstance(value, str) else text(value)
+        if found:
+            return found
     return ""
 
 
@@ -76,9 +80,11 @@ def pick_list(fields: Fields, *names: str) -> list[str]:
     values: list[str] = []
     for name in names:
         value = fields.get(name)
+        if value is None or value == "":
+            continue
         items = value if isinstance(value, list) else _LIST_SPLIT.split(text(value))
         values.extend(t for t in (text(item) for item in items) if t)
-    return list(dict.fromkeys(values))
+    return list(dict.fromkeys(values)) if len(values) > 1 else values
 
 
 def numbered(fields: Fields, prefixes: tuple[str, ...]) -> list[tuple[str, int, dict[str, str]]]:
@@ -88,12 +94,19 @@ def numbered(fields: Fields, prefixes: tuple[str, ...]) -> list[tuple[str, int, 
     """
     groups: dict[tuple[int, int], dict[str, str]] = {}
     for key, value in fields.items():
-        match = _NUMBERED.fullmatch(key)
-        if match is None or match.group(1) not in prefixes:
+        parsed = _numbered_key(key)
+        if parsed is None or parsed[0] not in prefixes:
             continue
-        slot = (prefixes.index(match.group(1)), int(match.group(2)))
-        groups.setdefault(slot, {})[match.group(3) or "value"] = text(value)
+        prefix, n, field = parsed
+        groups.setdefault((prefixes.index(prefix), n), {})[field] = text(value)
     return [(prefixes[p], n, g) for (p, n), g in sorted(groups.items()) if any(g.values())]
+
+
+@lru_cache(maxsize=8192)
+def _numbered_key(key: str) -> tuple[str, int, str] | None:
+    """``nominal_3_surname`` → ``("nominal", 3, "surname")``; parsed once per column name, not per row."""
+    match = _NUMBERED.fullmatch(key)
+    return None if match is None else (match.group(1), int(match.group(2)), match.group(3) or "value")
 
 
 def code(raw: str, table: Mapping[str, str]) -> str | None:

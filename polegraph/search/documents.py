@@ -37,7 +37,21 @@ def _as_list(value: Any) -> list[Any]:
 
 def _iso(value: Any) -> Any:
     # Neo4j temporal values arrive as neo4j.time types; ES wants ISO strings.
+    if isinstance(value, datetime):
+        return _driver_iso(value)
     return value.iso_format() if hasattr(value, "iso_format") else value
+
+
+def _driver_iso(value: datetime) -> str:
+    """A Python datetime as the driver's ``DateTime.iso_format`` writes it (the loader reads date-times
+    back as text, faster than the driver converts them): a document is the same however it was built."""
+    text = f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
+    text += f"{value.second:02d}.{value.microsecond * 1000:09d}"
+    offset = value.utcoffset()
+    if offset is None:
+        return text
+    hours, minutes = divmod(int(offset.total_seconds() // 60), 60)
+    return f"{text}{hours:+03d}:{minutes:02d}"
 
 
 @lru_cache(maxsize=65536)

@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
 
 from polegraph.errors import PolegraphError
+from polegraph.schema import load_ontology
 from polegraph.search.documents import entity_document, source_document
 
 
 class IndexingError(PolegraphError):
     """Elasticsearch refused documents (a mapping conflict, a bad value)."""
+
+
+@cache
+def _property_order(label: str) -> dict[str, int]:
+    return {name: i for i, name in enumerate(load_ontology().entity(label).properties)}
+
+
+def _in_ontology_order(label: str, props: Mapping[str, Any]) -> dict[str, Any]:
+    """``props`` in the ontology's order: a document's lists (name keys, identifiers) then come out
+    the same whichever way the node was read (the order of a Neo4j map is no property of the node)."""
+    order = _property_order(label)
+    return dict(sorted(props.items(), key=lambda item: order.get(item[0], len(order))))
 
 
 def bulk_index(client: Elasticsearch, index: str, docs: Iterable[tuple[str, dict[str, Any]]]) -> int:
@@ -47,7 +61,8 @@ def index_nodes(
             if label == "SourceRecord":
                 sources.append((props["uid"], source_document(props)))
             else:
-                entities.append((props["uid"], {"uid": props["uid"], **entity_document(label, props)}))
+                doc = entity_document(label, _in_ontology_order(label, props))
+                entities.append((props["uid"], {"uid": props["uid"], **doc}))
     count = 0
     if entities:
         count += bulk_index(client, entities_index, entities)

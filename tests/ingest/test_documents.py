@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 import neo4j.time
 
 from polegraph.search.documents import entity_document
+from polegraph.search.indexer import _in_ontology_order
 
 
 def test_a_period_recorded_back_to_front_is_indexed_in_order() -> None:
@@ -34,3 +35,19 @@ def test_person_document_carries_name_keys_dob_forms_and_identifiers() -> None:
     assert doc["dob"]["swapped"] == ["1987-04-03"]
     assert doc["dob"]["year"] == [1987]
     assert doc["source_systems"] == ["ATHENA", "NICHE"]
+
+
+def test_a_document_is_the_same_however_the_node_was_read() -> None:
+    """The writer reads date-times back as text, reindex as driver DateTimes, each in its own key order."""
+    stamp = neo4j.time.DateTime(2024, 7, 1, 14, 30, 5, 123456000, tzinfo=UTC)
+    as_read = {"uid": "c1", "reported_at": stamp, "mo_text": "Window forced", "crime_type": "Burglary"}
+    from_text = {
+        "crime_type": "Burglary", "mo_text": "Window forced", "uid": "c1",
+        "reported_at": datetime.fromisoformat("2024-07-01T14:30:05.123456+00:00"),
+    }  # fmt: skip
+    docs = [entity_document("Crime", _in_ontology_order("Crime", props)) for props in (as_read, from_text)]
+    for doc in docs:
+        doc.pop("updated_at")
+    assert docs[0] == docs[1]
+    assert list(docs[0]) == list(docs[1])
+    assert docs[0]["reported_at"] == stamp.iso_format()
