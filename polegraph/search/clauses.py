@@ -24,7 +24,7 @@ from polegraph.types import PHONE, name_keys
 from polegraph.types.date import PartialDate
 from polegraph.types.name import name_tokens
 from polegraph.types.phonetic import phonetic_keys
-from polegraph.types.variants import token_variant_keys
+from polegraph.types.variants import near_variant_names, token_variant_keys
 
 Clause = dict[str, Any]
 
@@ -35,7 +35,8 @@ WEIGHTS: Mapping[str, float] = {
     "dob_exact": 6.0, "dob_swapped": 4.0,
     "dob_year": 4.0, "dob_month": 4.0, "dob_partial": 3.0, "dob_default": 2.0, "dob_near_year": 1.0,
     "event_date": 2.0, "describe": 3.0, "name_exact": 3.0, "name_variant": 2.0, "name_phonetic": 1.0,
-    "name_fuzzy": 1.0, "name_initial": 1.0, "text": 1.0, "text_phrase": 2.0, "mention": 8.0, "own_node": 5.0,
+    "name_fuzzy": 1.0, "name_near_variant": 1.0, "name_initial": 1.0, "text": 1.0, "text_phrase": 2.0,
+    "mention": 8.0, "own_node": 5.0,
 }  # fmt: skip
 # The node an identifier names, by the field that holds its key: ranked above the records that merely
 # hold the same value (an address in the postcode, an account named by the phone number).
@@ -205,13 +206,23 @@ def _name_clauses(plan: QueryPlan, index: int, name: str) -> Clause | None:
         options.append(
             {"terms": {"name_keys.variant": variants, "boost": WEIGHTS["name_variant"], "_name": variant}}
         )
+        # A misspelt name (RBECCA) also finds the variants of the name it is nearest (BEX, BECKY).
+        near = near_variant_names(text)
+        if near:
+            near_keys = sorted({k for n in near for k in token_variant_keys(n, surname=token.surname)})
+            misread = plan.name(
+                Named("name_near_variant", "/".join(near), raw=name, token=position, name=name)
+            )
+            options.append({"terms": {
+                "name_keys.variant": near_keys, "boost": WEIGHTS["name_near_variant"], "_name": misread,
+            }})  # fmt: skip
         sounds = phonetic_keys(text)
         if sounds:
             sound = _token_name(plan, "name_phonetic", name, position, text)
             options.append(
                 {"terms": {"name_keys.phonetic": sounds, "boost": WEIGHTS["name_phonetic"], "_name": sound}}
             )
-        if len(text) >= 4:
+        if len(text) >= 3:  # JAE for JADE: the other tokens of the name must match as well
             fuzzy = _token_name(plan, "name_fuzzy", name, position, text)
             options.append({"fuzzy": {"name": {
                 "value": text.lower(), "fuzziness": "AUTO", "prefix_length": 1, "max_expansions": 50,
