@@ -31,6 +31,7 @@ from polegraph.search.quality import (
     format_report,
     quality_queries,
     read_truth,
+    sample_queries,
     written_names,
 )
 from polegraph.security.policy import Principal
@@ -50,6 +51,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--reuse", action="store_true", help="measure what is loaded already")
     parser.add_argument("--lexical", action="store_true", help="paraphrases without the embedding model")
+    parser.add_argument("--per-kind", type=int, help="run a seeded sample of this many queries per kind")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     args.semantic = not args.lexical  # what prepare_data reads: embed after loading
@@ -70,6 +72,8 @@ def main() -> int:
     driver, es = open_driver(settings), open_client(settings)
     try:
         queries = quality_queries(truth, driver, settings.neo4j_database, args.seed)
+        if args.per_kind:
+            queries = sample_queries(queries, args.per_kind, args.seed)
         names = written_names(driver, settings.neo4j_database, truth.human_of)
         report = evaluate(es, settings, principal, queries, truth, encoder=encoder, names=names)
     finally:

@@ -411,6 +411,16 @@ def quality_queries(truth: Truth, driver: Driver, database: str, seed: int) -> l
     ]
 
 
+def sample_queries(queries: Sequence[QualityQuery], per_kind: int, seed: int) -> list[QualityQuery]:
+    """At most ``per_kind`` queries of each (category, kind), chosen by a seeded generator, in order."""
+    rng = stream(seed, "search-quality", "sample")
+    by_kind: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for index, query in enumerate(queries):
+        by_kind[(query.category, query.kind)].append(index)
+    chosen = {i for indices in by_kind.values() for i in rng.sample(indices, min(per_kind, len(indices)))}
+    return [q for i, q in enumerate(queries) if i in chosen]
+
+
 # --- running --------------------------------------------------------------------------------------
 
 

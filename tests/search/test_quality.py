@@ -22,12 +22,14 @@ from polegraph.loadplan import load_plan, read_plan
 from polegraph.scenario.generate import generate
 from polegraph.search.quality import (
     AIMS,
+    TOP,
     QualityQuery,
     Truth,
     evaluate,
     format_report,
     quality_queries,
     read_truth,
+    sample_queries,
     written_names,
 )
 from polegraph.security.policy import Principal
@@ -39,6 +41,7 @@ SEED = 7
 # of a small scenario and hold no name, no PNC ID and no planted text.
 FORMATS = ("crime", "intel", "custody", "missing", "ufdr")
 MIN_QUERIES = {"name": 60, "identifier": 60, "text": 12}
+PER_KIND = 6  # queries run of each kind of variation (all are made; a seeded sample keeps it quick)
 
 
 @dataclass
@@ -92,9 +95,10 @@ def test_recall_at_10_meets_the_aim_in_every_category(scenario: Scenario) -> Non
     c = scenario.corpus
     forces = frozenset(scenario.truth.summary["forces"])
     analyst = Principal("q.analyst", sorted(forces)[0], forces, "SECRET", frozenset({"analyst"}))
+    queries = sample_queries(scenario.queries, PER_KIND, SEED)
     report = evaluate(
-        c.es, c.settings, analyst, scenario.queries, scenario.truth, encoder=scenario.model,
-        names=scenario.names, depth=20,
+        c.es, c.settings, analyst, queries, scenario.truth, encoder=scenario.model, names=scenario.names,
+        depth=TOP,
     )  # fmt: skip
     assert set(report.categories) == set(AIMS)
     assert not report.below_aim(), "\n".join(format_report(report))
