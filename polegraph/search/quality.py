@@ -20,6 +20,12 @@ hand, this module makes three categories of queries, each broken down by the kin
     "Mum", a forename with an emoji, the middle name alone — is not a record of *that name*: linking
     it to the human is the linker's work (issue #6), not the search's.
 
+``name_dob``
+    The same names with the human's date of birth typed after them (``Mohammed Khan 19/05/1987``),
+    as an investigator tells one person from the others of that name; same relevant records. In a
+    large population a name alone is shared by other humans, whose records of it no search can tell
+    apart: there the name-alone figure measures the population as much as the search.
+
 ``identifier``
     Each watched phone, registration and postcode, every PNC ID and IMEI the records hold (a seeded
     sample when there are many), written in every common format other than the stored one (phones:
@@ -36,6 +42,8 @@ hand, this module makes three categories of queries, each broken down by the kin
     (BM25 and kNN fused) when an encoder is given, else lexically. *Relevant*: the records that carry
     the planted text.
 
+Only records the principal may read count (an analyst of every force still may not read another
+force's handling-code C records): a query whose relevant records it may read none of is left out.
 Recall@10 is the share of the relevant records among the first ten hits, out of ``min(10, relevant)``
 (a name with forty records cannot have them all in ten); MRR is the mean reciprocal rank of the first
 relevant hit within the first ``DEPTH``. Each miss is reported with the rank the record did reach,
@@ -50,7 +58,7 @@ import re
 import statistics
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -65,14 +73,15 @@ from polegraph.scenario.spelling import typo, variants_of
 from polegraph.scenario.truth import read_records
 from polegraph.search.hybrid import Encoder
 from polegraph.search.query import MAX_PAGE, search
-from polegraph.security.policy import Principal
+from polegraph.security.policy import Principal, es_filter
 from polegraph.types.reference import data_text
 from polegraph.types.text import fold
 from polegraph.types.variants import VARIANTS_FILE
 
 TOP = 10
 DEPTH = MAX_PAGE  # how deep a miss is looked for (its rank is reported when found there)
-AIMS: Mapping[str, float] = {"name": 0.95, "identifier": 0.95, "text": 0.8}
+AIMS: Mapping[str, float] = {"name": 0.95, "name_dob": 0.95, "identifier": 0.95, "text": 0.8}
+READ_CHUNK = 5000
 SAMPLE = 40  # PNC IDs and IMEIs sampled per scenario (there are hundreds in a large one)
 
 # The node an identifier query looks for, by kind: (uid prefix, how the uid writes the value).
@@ -127,6 +136,7 @@ class QualityReport:
     categories: dict[str, Figures] = field(default_factory=dict)
     kinds: dict[tuple[str, str], Figures] = field(default_factory=dict)
     misses: list[Miss] = field(default_factory=list)
+    unreadable: int = 0  # queries left out: every relevant record is one the principal may not read
 
     def below_aim(self) -> dict[str, float]:
         """The categories whose recall@10 is under ``AIMS``, with their recall."""
@@ -289,8 +299,11 @@ def name_queries(truth: Truth, driver: Driver, database: str, seed: int) -> list
         )
         if not relevant:
             continue
+        day, month, year = human["dob"][8:10], human["dob"][5:7], human["dob"][:4]
         for kind, text in _name_forms(forename, surname, rng):
             queries.append(QualityQuery("name", kind, text, relevant, person))
+            dated = f"{text} {day}/{month}/{year}"
+            queries.append(QualityQuery("name_dob", kind, dated, relevant, person))
     return queries
 
 
@@ -435,13 +448,27 @@ def _miss_reason(
 ) -> str:
     held = " / ".join(names.get(uid, [])) or uid
     where = f"not in the first {depth}" if rank is None else f"rank {rank}"
-    if query.category != "name":
+    if not query.category.startswith("name"):
         return where
     others = sum(1 for u in above if u in truth.human_of and truth.human_of[u] != query.about)
     unlinked = sum(1 for u in above if u.startswith("person:") and u not in truth.human_of)
     detail = f"; {others} other humans' nominals above it" if others else ""
     detail += f", {unlinked} unidentified" if unlinked else ""
     return f"{where}; written {held}{detail}"
+
+
+def readable(es: Elasticsearch, settings: Settings, principal: Principal, uids: Iterable[str]) -> set[str]:
+    """Those of ``uids`` the principal may read: a record it may not is no one's miss."""
+    wanted = sorted(set(uids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), READ_CHUNK):
+        chunk = wanted[start : start + READ_CHUNK]
+        query = {"bool": {"filter": [es_filter(principal), {"terms": {"uid": chunk}}]}}
+        response = es.search(
+            index=settings.index_name("entities"), query=query, size=len(chunk), source=False
+        )
+        found.update(str(hit["_id"]) for hit in response["hits"]["hits"])
+    return found
 
 
 def evaluate(
@@ -461,7 +488,12 @@ def evaluate(
     """
     report = QualityReport()
     names = names or {}
+    allowed = readable(es, settings, principal, (u for q in queries for u in q.relevant))
     for query in queries:
+        query = replace(query, relevant=query.relevant & allowed)
+        if not query.relevant:
+            report.unreadable += 1
+            continue
         result = search(
             es, settings, principal, query.text, first=depth,
             encoder=encoder if query.category == "text" else None,
@@ -503,6 +535,10 @@ def format_report(report: QualityReport) -> list[str]:
             if cat == category:
                 row = f"{kind_figures.count:>4} {kind_figures.recall:>9.3f} {kind_figures.mrr:>6.3f}"
                 lines.append(f"{'':12} {kind:26} {row}")
+    if report.unreadable:
+        lines.append(
+            f"left out: {report.unreadable} queries whose every relevant record the principal may not read"
+        )
     if report.misses:
         lines.append(f"misses ({len(report.misses)}):")
         for miss in report.misses:
