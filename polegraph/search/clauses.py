@@ -94,14 +94,16 @@ class QueryPlan:
         return {"bool": {"should": self.match, "minimum_should_match": 1}}
 
     def scoring_query(self, filters: list[Clause]) -> Clause:
-        query: Clause = {"bool": {"must": [self.match_clause()], "should": self.boost, "filter": filters}}
+        """The ranked query; ``filters`` (the access policy first) stay the outer ``bool``'s filter."""
         if not self.factors:
-            return query
+            return {"bool": {"must": [self.match_clause()], "should": self.boost, "filter": filters}}
         functions = [{"filter": f, "weight": weight} for f, weight in self.factors]
+        scored = {"bool": {"must": [self.match_clause()], "should": self.boost}}
         # A record no factor's filter matches keeps its score (its function score is 1).
-        return {"function_score": {
-            "query": query, "functions": functions, "score_mode": "max", "boost_mode": "multiply",
+        multiplied = {"function_score": {
+            "query": scored, "functions": functions, "score_mode": "max", "boost_mode": "multiply",
         }}  # fmt: skip
+        return {"bool": {"must": [multiplied], "filter": filters}}
 
 
 def _any(*queries: Clause) -> Clause:

@@ -151,15 +151,6 @@ def test_dates_of_birth_tolerate_swaps_and_partial_dates(corpus: Engines) -> Non
     assert SMITH not in uids(alone)
 
 
-def test_a_date_of_birth_that_agrees_outweighs_a_difference_of_spelling(corpus: Engines) -> None:
-    # KHAN, Muhammad is the name exactly as typed, but recorded with the year of birth only; the two
-    # Mohammed KHANs were born on the day typed: they are the likelier person, and come first.
-    result = run(corpus, "Muhammad Khan 19/05/1987")
-    assert set(uids(result)[:2]) == {KHAN_CRIME, "person:WYP:INTEL:WY-INT-1:subject1"}
-    assert uids(result)[2] == KHAN_1987
-    assert "DOB 1987-05-19" in reasons(result, KHAN_CRIME)
-
-
 def test_free_text_is_ranked_and_highlighted(corpus: Engines) -> None:
     result = run(corpus, "girl taken to a hotel in Rochdale")
     assert uids(result)[:2] == ["crime:WYP:CRIME:WY/24/1001", WY_INT_1] or set(uids(result)[:2]) == {
