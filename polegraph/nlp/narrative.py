@@ -30,8 +30,8 @@ from polegraph.search.indexer import IndexingError, index_nodes
 NARRATIVE = "Narrative"
 #: The abstract type whose properties are a record's security labels.
 LABELLED = "Labelled"
-#: Properties where a step keeps the hash of the text it last processed. The ontology declares
-#: ``embedding_hash``; the other two are bookkeeping of this package (not indexed, not searched).
+#: Properties where a step keeps the hash of the text it last processed, all declared by the
+#: ontology's ``Narrative``; only ``embedding_hash`` is indexed, the other two are bookkeeping.
 EMBEDDING_HASH = "embedding_hash"
 MENTIONS_HASH = "mentions_hash"
 LANG_HASH = "lang_hash"

@@ -24,7 +24,7 @@ from polegraph.types import PHONE, name_keys
 from polegraph.types.date import PartialDate
 from polegraph.types.name import name_tokens
 from polegraph.types.phonetic import phonetic_keys
-from polegraph.types.variants import token_variant_keys
+from polegraph.types.variants import near_variant_names, token_variant_keys
 
 Clause = dict[str, Any]
 
@@ -35,7 +35,17 @@ WEIGHTS: Mapping[str, float] = {
     "dob_exact": 6.0, "dob_swapped": 4.0,
     "dob_year": 4.0, "dob_month": 4.0, "dob_partial": 3.0, "dob_default": 2.0, "dob_near_year": 1.0,
     "event_date": 2.0, "describe": 3.0, "name_exact": 3.0, "name_variant": 2.0, "name_phonetic": 1.0,
-    "name_fuzzy": 1.0, "name_initial": 1.0, "text": 1.0, "text_phrase": 2.0, "mention": 8.0, "own_node": 5.0,
+    "name_fuzzy": 1.0, "name_near_variant": 1.0, "name_initial": 1.0, "text": 1.0, "text_phrase": 2.0,
+    "mention": 8.0, "own_node": 5.0,
+}  # fmt: skip
+# Beside a name, a date of birth that agrees multiplies a record's score: it tells one person from
+# the others of that name better than any difference of spelling between their records does (a
+# typed KHAN against a recorded KAHN costs less than a different date of birth). Additive, the
+# date weighed no more than the full name in any order, and namesakes outranked the person's own
+# records. The best agreeing form counts; the named clauses still add a little and explain.
+DOB_FACTORS: Mapping[str, float] = {
+    "dob_exact": 2.0, "dob_swapped": 1.6, "dob_year": 1.5, "dob_month": 1.5, "dob_partial": 1.3,
+    "dob_default": 1.1, "dob_near_year": 1.1,
 }  # fmt: skip
 # The node an identifier names, by the field that holds its key: ranked above the records that merely
 # hold the same value (an address in the postcode, an account named by the phone number).
@@ -67,6 +77,7 @@ class QueryPlan:
     match: list[Clause] = field(default_factory=list)
     boost: list[Clause] = field(default_factory=list)
     clauses: dict[str, Named] = field(default_factory=dict)
+    factors: list[tuple[Clause, float]] = field(default_factory=list)  # (filter, score multiplier)
 
     def name(self, named: Named) -> str:
         key = f"c{len(self.clauses)}"
@@ -83,7 +94,16 @@ class QueryPlan:
         return {"bool": {"should": self.match, "minimum_should_match": 1}}
 
     def scoring_query(self, filters: list[Clause]) -> Clause:
-        return {"bool": {"must": [self.match_clause()], "should": self.boost, "filter": filters}}
+        """The ranked query; ``filters`` (the access policy first) stay the outer ``bool``'s filter."""
+        if not self.factors:
+            return {"bool": {"must": [self.match_clause()], "should": self.boost, "filter": filters}}
+        functions = [{"filter": f, "weight": weight} for f, weight in self.factors]
+        scored = {"bool": {"must": [self.match_clause()], "should": self.boost}}
+        # A record no factor's filter matches keeps its score (its function score is 1).
+        multiplied = {"function_score": {
+            "query": scored, "functions": functions, "score_mode": "max", "boost_mode": "multiply",
+        }}  # fmt: skip
+        return {"bool": {"must": [multiplied], "filter": filters}}
 
 
 def _any(*queries: Clause) -> Clause:
@@ -205,13 +225,23 @@ def _name_clauses(plan: QueryPlan, index: int, name: str) -> Clause | None:
         options.append(
             {"terms": {"name_keys.variant": variants, "boost": WEIGHTS["name_variant"], "_name": variant}}
         )
+        # A misspelt name (RBECCA) also finds the variants of the name it is nearest (BEX, BECKY).
+        near = near_variant_names(text)
+        if near:
+            near_keys = sorted({k for n in near for k in token_variant_keys(n, surname=token.surname)})
+            misread = plan.name(
+                Named("name_near_variant", "/".join(near), raw=name, token=position, name=name)
+            )
+            options.append({"terms": {
+                "name_keys.variant": near_keys, "boost": WEIGHTS["name_near_variant"], "_name": misread,
+            }})  # fmt: skip
         sounds = phonetic_keys(text)
         if sounds:
             sound = _token_name(plan, "name_phonetic", name, position, text)
             options.append(
                 {"terms": {"name_keys.phonetic": sounds, "boost": WEIGHTS["name_phonetic"], "_name": sound}}
             )
-        if len(text) >= 4:
+        if len(text) >= 3:  # JAE for JADE: the other tokens of the name must match as well
             fuzzy = _token_name(plan, "name_fuzzy", name, position, text)
             options.append({"fuzzy": {"name": {
                 "value": text.lower(), "fuzziness": "AUTO", "prefix_length": 1, "max_expansions": 50,
@@ -237,15 +267,19 @@ def _month_end(year: int, month: int) -> str:
     return f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
 
 
-def _date_clauses(plan: QueryPlan, part: Part) -> list[Clause]:
+def _date_clauses(plan: QueryPlan, part: Part) -> tuple[list[Clause], list[tuple[Clause, float]]]:
+    """The named clauses of a date, and the date-of-birth filters with their score multipliers."""
     date = PartialDate.from_iso(part.value)
     if date is None:
-        return []
+        return [], []
     year = f"{date.year:04d}"
     clauses: list[Clause] = []
+    factors: list[tuple[Clause, float]] = []
 
     def add(kind: str, query: Clause, value: str = part.value) -> None:
         clauses.append(plan.constant(Named(kind, value, part.raw), query, kind))
+        if kind in DOB_FACTORS:
+            factors.append((query, DOB_FACTORS[kind]))
 
     if date.month is None:
         add("dob_year", {"term": {"dob.year": date.year}})
@@ -264,7 +298,7 @@ def _date_clauses(plan: QueryPlan, part: Part) -> list[Clause]:
         start = end = part.value
     window = {"range": {"period": {"gte": start, "lte": end, "relation": "intersects"}}}
     add("event_date", window, f"{start}/{end}" if start != end else start)
-    return clauses
+    return clauses, factors
 
 
 def _text_clauses(plan: QueryPlan, parsed: ParsedQuery) -> list[Clause]:
@@ -304,7 +338,12 @@ def plan_query(parsed: ParsedQuery) -> QueryPlan:
             plan.match.append(clause)
     if parsed.words:
         plan.match.extend(_text_clauses(plan, parsed))
-    dates = [c for part in parsed.dates for c in _date_clauses(plan, part)]
+    dated = [_date_clauses(plan, part) for part in parsed.dates]
+    dates = [c for clauses, _ in dated for c in clauses]
     # Dates alone are the search ("19/05/1987"); beside anything else they only rank.
-    (plan.boost if plan.match else plan.match).extend(dates)
+    if plan.match:
+        plan.boost.extend(dates)
+        plan.factors.extend(f for _, factors in dated for f in factors)
+    else:
+        plan.match.extend(dates)
     return plan

@@ -18,7 +18,14 @@ from polegraph.search.clauses import Named, QueryPlan
 from polegraph.types.phonetic import sound_alike
 from polegraph.types.variants import share_variant
 
-_NAME_ORDER = ("name_exact", "name_variant", "name_phonetic", "name_fuzzy", "name_initial")
+_NAME_ORDER = (
+    "name_exact",
+    "name_variant",
+    "name_phonetic",
+    "name_fuzzy",
+    "name_near_variant",
+    "name_initial",
+)
 _DOB_ORDER = (
     "dob_exact",
     "dob_swapped",
@@ -42,6 +49,7 @@ _NAME_TEXT = {
     "name_variant": "name variant of",
     "name_phonetic": "name sounds like",
     "name_fuzzy": "name spelt like",
+    "name_near_variant": "misspelt name, variant of",
     "name_initial": "initial",
 }
 _EM = re.compile(r"<em>(.*?)</em>")
@@ -75,6 +83,8 @@ def _doc_token(kind: str, token: str, folded: Sequence[str]) -> str | None:
     candidates = [t for t in folded if t != token]
     if kind == "name_variant":
         found = [t for t in candidates if share_variant(t, token)]
+    elif kind == "name_near_variant":  # the value is the names the typed token is one letter from
+        found = [t for t in candidates if any(share_variant(t, near) for near in token.split("/"))]
     elif kind == "name_phonetic":
         found = [t for t in candidates if sound_alike(t, token)]
     elif kind == "name_fuzzy":

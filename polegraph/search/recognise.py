@@ -158,7 +158,8 @@ def _nino(run: Run) -> Iterator[Part]:
 
 
 def _imei(run: Run) -> Iterator[Part]:
-    cores = [t.core for t in run.tokens]
+    # Printed on handsets and in extraction reports as 35-209900-176148-1: dashes part groups too.
+    cores = [group for t in run.tokens for group in t.core.split("-")]
     if not all(_DIGITS_ONLY.fullmatch(c) for c in cores) or tuple(len(c) for c in cores) not in _IMEI_GROUPS:
         return
     cleaned = IMEI.clean("".join(cores))

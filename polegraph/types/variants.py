@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from functools import lru_cache
 from types import MappingProxyType
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from polegraph.types.reference import data_lines
 from polegraph.types.text import fold
 
@@ -21,6 +24,7 @@ _GENDERED_ENDINGS: tuple[tuple[str, str], ...] = (
     ("INA", "IN"),
 )
 _MIN_GENDERED_LENGTH = 6
+_MIN_NEAR_LENGTH = 4
 
 
 def _fold_member(text: str) -> str:
@@ -39,6 +43,26 @@ def variant_index() -> Mapping[str, frozenset[str]]:
             if member:
                 index.setdefault(member, set()).add(key)
     return MappingProxyType({name: frozenset(keys) for name, keys in index.items()})
+
+
+@lru_cache(maxsize=1)
+def _known_names() -> tuple[str, ...]:
+    return tuple(sorted(variant_index()))
+
+
+@lru_cache(maxsize=4096)
+def near_variant_names(token: str) -> tuple[str, ...]:
+    """Names of the variants file one keying error from ``token``, when ``token`` is in none itself.
+
+    A typed RBECCA is no name the file knows, but one letter from REBECCA, whose group holds BEX and
+    BECKY: a misspelling is read as the names it is nearest, so that its variants are found too.
+    A known name is never re-read (JAMES is not a misspelt JAMIE), and short tokens are left to the
+    spelling match (one letter from a three-letter name is too many names).
+    """
+    if len(token) < _MIN_NEAR_LENGTH or token in variant_index():
+        return ()
+    found = process.extract(token, _known_names(), scorer=OSA.distance, score_cutoff=1, limit=None)
+    return tuple(sorted(name for name, _, _ in found))
 
 
 def variant_groups(token: str) -> frozenset[str]:

@@ -6,6 +6,7 @@ from importlib.resources import files
 
 import pytest
 
+from polegraph.nlp.narrative import EMBEDDING_HASH, LANG_HASH, MENTIONS_HASH
 from polegraph.schema import (
     EntityType,
     Ontology,
@@ -181,3 +182,14 @@ def test_descendants(ontology: Ontology) -> None:
     events = {e.name for e in ontology.descendants("Event")}
     assert {"Crime", "IntelReport", "AnprRead"} <= events
     assert "Person" not in events
+
+
+@pytest.mark.parametrize("label", ["Crime", "IntelReport", "Message"])
+def test_the_hashes_the_nlp_steps_keep_are_declared_and_stay_out_of_the_index(label: str) -> None:
+    entity = load_ontology().entity(label)
+    for name in (EMBEDDING_HASH, MENTIONS_HASH, LANG_HASH):
+        spec = entity.get(name)
+        assert spec is not None, f"{label}.{name} is written by polegraph/nlp but not declared"
+        assert spec.type == "string"
+    bookkeeping = [entity.get(MENTIONS_HASH), entity.get(LANG_HASH)]
+    assert [spec.searchable for spec in bookkeeping if spec is not None] == [False, False]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +25,7 @@ from neo4j import Driver
 from polegraph.config import Settings
 from polegraph.ingest import load_file
 from polegraph.nlp.cache import EmbeddingCache
-from polegraph.nlp.embed import SentenceEncoder, embed_pending, model_name
+from polegraph.nlp.embed import EmbedSummary, SentenceEncoder, embed_pending, model_name
 from polegraph.nlp.model import load_embedding_model
 from polegraph.search.hybrid import Encoder
 from tests.conftest import Engines, empty
@@ -77,20 +78,31 @@ def corpus(
 ) -> Corpus:
     """Both engines holding the corpus of ``tests/search/corpus.py`` (the model goes on loading)."""
     engines = Corpus(stack, neo4j_driver, es_client)
+    load_corpus(engines, tmp_path_factory.mktemp("corpus"))
+    return engines
+
+
+def load_corpus(engines: Corpus, folder: Path) -> None:
+    """Empty the engines and load the corpus (its files written to ``folder``) into them."""
     empty(engines)
-    for fmt, path, force in write_files(tmp_path_factory.mktemp("corpus")):
-        summary = load_file(stack, neo4j_driver, es_client, fmt, path, force=force)
+    engines.load_ids.clear()
+    for fmt, path, force in write_files(folder):
+        summary = load_file(engines.settings, engines.driver, engines.es, fmt, path, force=force)
         assert summary.quarantined == 0, summary
         engines.load_ids.append(summary.load_id)
-    return engines
+
+
+def embed_narratives(engines: Engines, model: Any, cache_folder: Path) -> EmbedSummary:
+    """``polegraph embed`` on what the engines hold, with the real model and a cache in ``cache_folder``."""
+    s = engines.settings
+    encoder = SentenceEncoder(model, model_name(s), s.embedding_batch_size)
+    with EmbeddingCache(cache_folder / "embeddings.sqlite", s.embedding_dims) as cache:
+        return embed_pending(s, engines.driver, engines.es, encoder, cache=cache)
 
 
 @pytest.fixture(scope="session")
 def embedded(corpus: Corpus, model_loading: Future[Any], tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     """The corpus with its narratives embedded by ``polegraph embed`` (graph and index) and the real model."""
-    s = corpus.settings
-    encoder = SentenceEncoder(model_loading.result(), model_name(s), s.embedding_batch_size)
-    with EmbeddingCache(tmp_path_factory.mktemp("nlp") / "embeddings.sqlite", s.embedding_dims) as cache:
-        summary = embed_pending(s, corpus.driver, corpus.es, encoder, cache=cache)
+    summary = embed_narratives(corpus, model_loading.result(), tmp_path_factory.mktemp("nlp"))
     assert summary.embedded >= 13
     return corpus

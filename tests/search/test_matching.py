@@ -56,6 +56,10 @@ def reasons(result: SearchResult, uid: str) -> str:
         ("Willaim Smith", SMITH, "WILLIAM"),  # typo
         ("Katherine Johnston", JOHNSTONE, "JOHNSTONE"),  # a letter short
         ("Sean ONeill", ONEILL, "name SEAN ONEILL"),  # apostrophe left out
+        # A misspelt nickname: BILLLY is no name, but one letter from BILLY, a variant of WILLIAM.
+        ("Billly Smith", SMITH, "misspelt name, variant of BILLY (WILLIAM)"),
+        ("Kaite Johnstone", JOHNSTONE, "misspelt name, variant of KATE/KATIE (KATHERINE)"),
+        ("Ami Khan", AMIR_KHAN, "name spelt like AMI (AMIR)"),  # a three-letter typo of AMIR
         ("M Khan", KHAN_CRIME, "initials M KHAN | name KHAN | initial M (MOHAMMED)"),
         ("Immy Khan", None, None),  # no such alias: nothing is invented
     ],

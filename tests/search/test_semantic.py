@@ -46,11 +46,25 @@ def test_reciprocal_rank_fusion() -> None:
 
     fused = fuse(hits("a", "b", "c"), hits("c", "d", "a"))
     assert [f.uid for f in fused] == ["a", "c", "b", "d"]
-    assert fused[0].score == pytest.approx(1 / 61 + 1 / 63)
+    assert fused[0].score == pytest.approx(1 / (RRF_K + 1) + 1 / (RRF_K + 3))
     assert fused[2].lexical is not None
     assert fused[2].semantic is None
     # Equal scores are ordered by uid, so pages over the fused ranking are stable.
     assert [f.uid for f in fuse(hits("y", "x"), hits("x", "y"))] == ["x", "y"]
+
+
+def test_the_first_of_either_ranking_stays_on_the_first_page() -> None:
+    """The first lexical hit, under the kNN's cosine floor, against fifty records both rankings hold."""
+
+    def hits(*uids: str) -> list[dict[str, Any]]:
+        return [{"_id": uid} for uid in uids]
+
+    both = [f"r{n:02d}" for n in range(50)]
+    lexical = hits("words-first", *both)
+    semantic = hits("meaning-first", *both[::-1])  # the two rankings disagree on their order
+    order = [f.uid for f in fuse(lexical, semantic)]
+    assert order.index("words-first") < 10
+    assert order.index("meaning-first") < 10
 
 
 def test_hybrid_pages_cover_the_fused_ranking_once(embedded: Engines, encoder: Encoder) -> None:
