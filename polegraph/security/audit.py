@@ -301,9 +301,9 @@ def last_record(path: Path) -> dict[str, Any] | None:
 def compare_with_index(es: Elasticsearch, settings: Settings, path: Path) -> str | None:
     """What the index's copy says that the file alone cannot: records cut from the file's end.
 
-    None when the index's newest record is the file's last one (or one before it: the copies are
-    written in the background, so the index may trail the file), and it holds every record up to
-    it; otherwise what differs.
+    None when the index's newest record is the file's last one, or an earlier one (the API writes
+    the copies in the background, so the index may trail the file), and the index holds every
+    record up to it; otherwise what differs.
     """
     hits = es.search(index=settings.index_name(AUDIT), sort=[{"seq": "desc"}], size=1)["hits"]["hits"]
     indexed = hits[0]["_source"] if hits else None
