@@ -19,7 +19,8 @@ It prints throughput, p50/p95/p99 per kind and overall, and the error rate (any 
 a 200 without errors). Then, one request at a time, each kind's API latency against the same query
 sent to the engine directly: the ``_msearch`` that ``prepare_search`` builds for ``search``, and
 for the network fields the Cypher that ``polegraph.graph.network`` sends (recorded, then run with
-the driver); the ratio of their medians is the figure to read on a shared machine. The raw queries
+the driver, its records fetched); the ratio of their medians is the figure to read on a shared
+machine. The raw queries
 reach the engines named by the ``POLEGRAPH_*`` settings, which must be the server's.
 """
 
@@ -230,7 +231,9 @@ def _raw_runner(
                 )
             text, params = recorder.sent
             with driver.session(database=settings.neo4j_database, default_access_mode=READ_ACCESS) as session:
-                session.run(Query(text, timeout=settings.neo4j_tx_timeout_s), params).consume()
+                # The records are fetched, as the API's read does: consume() would discard them
+                # on the server, leaving out their transfer and decoding.
+                list(session.run(Query(text, timeout=settings.neo4j_tx_timeout_s), params))
 
         return cypher_raw
     return None

@@ -29,8 +29,9 @@ from polegraph.api.schema import build_schema
 from polegraph.config import Settings, get_settings
 from polegraph.errors import EngineUnavailable
 from polegraph.graph.driver import open_driver, server_version
+from polegraph.schema.elasticsearch import AUDIT
 from polegraph.search.client import cluster_info, open_client
-from polegraph.security.audit import AuditLog
+from polegraph.security.audit import AuditLog, IndexCopier
 
 log = logging.getLogger(__name__)
 
@@ -88,10 +89,14 @@ def create_app(settings: Settings | None = None, schema: Schema | None = None) -
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.engines = Engines(open_driver(settings), open_client(settings))
+        copier = IndexCopier(
+            app.state.engines.es, settings.index_name(AUDIT), on_failure=metrics.audit_index_copy_failures.inc
+        )
         try:
-            app.state.audit = AuditLog(settings, app.state.engines.es)
+            app.state.audit = AuditLog(settings, app.state.engines.es, copier=copier)
             yield
         finally:
+            copier.close()  # before the client closes: the queued index copies are written
             app.state.engines.driver.close()
             app.state.engines.es.close()
 

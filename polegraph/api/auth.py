@@ -4,6 +4,11 @@ Production deployments verify RS256 tokens from their identity provider against 
 PEM public key. Development uses HS256 with a shared secret, which ``polegraph token`` signs with.
 The algorithm is never taken on trust from the token: each configured key accepts exactly one
 algorithm, so ``alg: none`` or an RS256 public key used as an HMAC secret finds no key.
+
+A client sends the same token with every request, so a verified token's principal is kept (by
+the token's exact text) until the token expires (``exp`` plus the leeway ``jwt.decode`` allows):
+a cached token is refused at the same moment as one verified afresh. The cache is bounded; it
+is emptied when full.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from polegraph.security.policy import Principal
 #: Claims every token must carry (iss and aud too, when the settings name them).
 REQUIRED_CLAIMS = ("sub", "exp", "iat", "home_force", "readable_forces", "clearance", "roles")
 _MIN_SECRET_BYTES = 32
+_CACHED_TOKENS = 4096
 _HS256_SETUP = (
     "set POLEGRAPH_JWT_SECRET (32 bytes or more, e.g. the output of "
     "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`) for both the API and this command"
@@ -49,6 +55,7 @@ class TokenVerifier:
         self._secret = _secret(settings)
         self._jwks: jwt.PyJWKSet | None = None
         self._rsa: Any = None
+        self._verified: dict[str, tuple[Principal, float]] = {}
         try:
             if settings.jwt_jwks_file is not None:
                 self._jwks = jwt.PyJWKSet.from_json(settings.jwt_jwks_file.read_text(encoding="utf-8"))
@@ -76,7 +83,16 @@ class TokenVerifier:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
-        return principal_of(self.claims(token.strip()))
+        token = token.strip()
+        cached = self._verified.get(token)
+        if cached is not None and time.time() < cached[1]:
+            return cached[0]
+        claims = self.claims(token)
+        principal = principal_of(claims)
+        if len(self._verified) >= _CACHED_TOKENS:
+            self._verified.clear()
+        self._verified[token] = (principal, float(claims["exp"]) + self._settings.jwt_leeway_s)
+        return principal
 
     def claims(self, token: str) -> dict[str, Any]:
         """The verified claims of ``token``."""

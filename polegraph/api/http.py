@@ -8,8 +8,10 @@
   400 (401, 429 or 5xx where those say more); a request that ran is answered 200.
 - Every malformed request gets a JSON error body with ``extensions.code``.
 
-Every request, refused or not, is audited before its response leaves; a request whose audit
-record cannot be written gets a 500 instead of its response.
+Every request, refused or not, is audited before its response leaves: its record is in the
+hash-chained file (fsynced when ``audit_fsync`` is on); a request whose record cannot be written
+there gets a 500 instead of its response. The record's copy in the audit index is written in the
+background (``polegraph.security.audit.IndexCopier``), off the response path.
 """
 
 from __future__ import annotations

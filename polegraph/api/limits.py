@@ -16,11 +16,17 @@ In the order a hostile document meets them:
    of fields: another reason to run it last).
 5. **Purpose**: a request that reads data must state one; ``me`` and introspection need none.
 6. **Budget**: the cost is charged to the user's budget for the window; 429 when it is spent.
+
+Clients send the same few documents again and again, with other variables: a document's parse
+and the validations that depend on nothing but the document and the schema (3 and 4) are kept,
+per document text, in small LRU caches (graphql-core's documents are not changed by execution).
+The cost, which depends on the variables, the purpose and the budget are checked every time.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import threading
 import time
@@ -31,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -341,6 +348,38 @@ def _refusal(exc: ApiError, nodes: Any = None) -> GraphQLError:
     return GraphQLError(exc.message, nodes, original_error=exc)
 
 
+_CACHED_DOCUMENTS = 512
+
+
+@functools.lru_cache(maxsize=_CACHED_DOCUMENTS)
+def _parsed(query: str, max_tokens: int) -> DocumentNode:
+    """The document of ``query`` (a syntax error is raised each time, never cached)."""
+    return parse(query, max_tokens=max_tokens)
+
+
+@functools.lru_cache(maxsize=_CACHED_DOCUMENTS)
+def _validation(
+    schema: GraphQLSchema, query: str, max_tokens: int, depth_rules: tuple[type[ValidationRule], ...],
+    rules: tuple[type[ValidationRule], ...],
+) -> tuple[GraphQLError, ...]:  # fmt: skip
+    """The depth and alias refusal, or else the standard validation's errors, of a document."""
+    document = _parsed(query, max_tokens)
+    for rule in depth_rules:
+        errors = validate(schema, document, [rule], max_errors=1)
+        if errors:
+            return (_refusal(QueryTooComplex(errors[0].message), errors[0].nodes),)
+    return tuple(validate(schema, document, rules))
+
+
+@functools.cache
+def _limit_rules(depth: int, aliases: int) -> tuple[type[ValidationRule], ...]:
+    """The depth and alias validators (made once: they key the validation cache)."""
+    return (
+        query_depth_limiter.create_validator(depth, None, None),
+        max_aliases.create_validator(aliases),
+    )
+
+
 class RequestLimits(SchemaExtension):
     """The strawberry extension that applies ``Limits`` and the budget to every operation."""
 
@@ -348,16 +387,13 @@ class RequestLimits(SchemaExtension):
         self.limits = limits
         self.budget = budget
         self.cost: int | None = None
-        self._rules: list[type[ValidationRule]] = [
-            query_depth_limiter.create_validator(limits.max_depth, None, None),
-            max_aliases.create_validator(limits.max_aliases),
-        ]
+        self._rules = _limit_rules(limits.max_depth, limits.max_aliases)
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         if context.graphql_document is None and context.query:
             try:
-                context.graphql_document = parse(context.query, max_tokens=self.limits.max_tokens)
+                context.graphql_document = _parsed(context.query, self.limits.max_tokens)
             except GraphQLSyntaxError as exc:
                 # graphql-core says so only in its message; other syntax errors are left to
                 # strawberry's own parse, which reports them with their location.
@@ -398,11 +434,9 @@ class RequestLimits(SchemaExtension):
                     )
                 )
             ]
-        for rule in self._rules:
-            errors = validate(schema, document, [rule], max_errors=1)
-            if errors:
-                return [_refusal(QueryTooComplex(errors[0].message), errors[0].nodes)]
-        errors = validate(schema, document, context.validation_rules)
+        assert context.query is not None  # the document was parsed from it (on_parse)
+        rules = tuple(context.validation_rules)
+        errors = list(_validation(schema, context.query, self.limits.max_tokens, self._rules, rules))
         if errors:
             return errors
         request = context.context

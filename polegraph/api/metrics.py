@@ -31,6 +31,11 @@ class ApiMetrics:
             "polegraph_audit_write_failures", "audit records that could not be written (request refused)",
             registry=self.registry,
         )  # fmt: skip
+        self.audit_index_copy_failures = Counter(
+            "polegraph_audit_index_copy_failures",
+            "audit records written to the file whose Elasticsearch copy failed after retries",
+            registry=self.registry,
+        )  # fmt: skip
 
     def observe(self, operation: str, outcome: str, seconds: float) -> None:
         self.requests.labels(operation, outcome).inc()

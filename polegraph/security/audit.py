@@ -9,6 +9,17 @@ that auditors can query them (``search_audit``) — it is never part of entity s
 One writer at a time: a thread lock inside the process and an exclusive ``flock`` on the file
 across processes (several uvicorn workers share one file). The chain head is read from the file's
 last line when the log opens, and again whenever another process has appended since.
+
+The API writes the index copy off the response path (``IndexCopier``): a request waits for its
+record to be in the file (written, and fsynced when ``audit_fsync`` is on), not for Elasticsearch,
+whose ``index`` call was about three quarters of the audit's cost per request. The copies go
+through a bounded queue to a thread that sends them in bulk, retries, and counts what it still
+cannot write (``polegraph_audit_index_copy_failures`` on ``/metrics``); closing the log drains the
+queue. The trade-off: the index trails the file by the queue's lag (milliseconds when Elasticsearch
+is healthy), so records cut from the file's end within that window, or whose copy failed, are not
+in the index to be compared with. ``compare_with_index`` still finds a tail cut deeper than the
+lag, and reports records missing from the index (a failed copy) as a gap in its sequence numbers.
+A full queue makes requests wait for room (bounded memory, no silent loss) rather than dropping.
 """
 
 from __future__ import annotations
@@ -18,23 +29,30 @@ import binascii
 import fcntl
 import hashlib
 import json
+import logging
 import os
+import queue
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from elasticsearch import Elasticsearch
+from elasticsearch.helpers import BulkIndexError, bulk
 
 from polegraph.config import Settings
 from polegraph.errors import PolegraphError
 from polegraph.schema.elasticsearch import AUDIT
 from polegraph.security.policy import Principal
 
+log = logging.getLogger(__name__)
+
 GENESIS = "0" * 64
 _TAIL_CHUNK = 64 * 1024
+_STOP = object()
 
 
 class AuditError(PolegraphError):
@@ -76,12 +94,101 @@ def _last_line(handle: Any, size: int) -> bytes:
     return b""
 
 
-class AuditLog:
-    """Appends records to the JSONL file and the audit index, in chain order."""
+class IndexCopier:
+    """Writes records to the audit index from a thread of its own, in bulk, retrying.
 
-    def __init__(self, settings: Settings, es: Elasticsearch | None) -> None:
+    ``submit`` waits only for room in the bounded queue; ``flush`` waits until every record
+    submitted so far has been written or counted as failed; ``close`` drains and stops.
+    ``on_failure`` is told how many records could not be written after every attempt.
+    """
+
+    def __init__(
+        self,
+        es: Elasticsearch,
+        index: str,
+        *,
+        on_failure: Callable[[int], None] = lambda count: None,
+        capacity: int = 10_000,
+        batch: int = 500,
+        attempts: int = 3,
+        backoff_s: float = 0.2,
+    ) -> None:
+        self._es, self._index, self._on_failure = es, index, on_failure
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=capacity)
+        self._batch, self._attempts, self._backoff_s = batch, attempts, backoff_s
+        self.failed = 0
+        self._thread = threading.Thread(target=self._run, name="audit-index-copier", daemon=True)
+        self._thread.start()
+
+    def submit(self, record: dict[str, Any]) -> None:
+        self._queue.put(record)
+
+    def flush(self) -> None:
+        self._queue.join()
+
+    def close(self) -> None:
+        """Write what is queued, then stop the thread."""
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            records = [self._queue.get()]
+            while len(records) < self._batch:
+                try:
+                    records.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            stop = any(r is _STOP for r in records)
+            self._write([r for r in records if r is not _STOP])
+            for _ in records:
+                self._queue.task_done()
+            if stop:
+                return
+
+    def _write(self, records: list[dict[str, Any]]) -> None:
+        pending = records
+        for attempt in range(self._attempts):
+            if not pending:
+                return
+            if attempt:
+                time.sleep(self._backoff_s * 2 ** (attempt - 1))
+            pending = self._send(pending)
+        if pending:
+            self.failed += len(pending)
+            log.error("%d audit records could not be copied to %s", len(pending), self._index)
+            self._on_failure(len(pending))
+
+    def _send(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The records not written (all of them when the request itself failed)."""
+        actions = [{"_index": self._index, "_id": r["event_id"], "_source": r} for r in records]
+        try:
+            # require_alias: a missing audit index must fail, not be auto-created without its mapping.
+            bulk(self._es, actions, require_alias=True, raise_on_error=True)
+        except BulkIndexError as exc:
+            failed = {str(next(iter(e.values())).get("_id")) for e in exc.errors}
+            log.warning("audit index copy: %d of %d records refused", len(failed), len(records))
+            return [r for r in records if r["event_id"] in failed]
+        except Exception as exc:  # noqa: BLE001  # unreachable, overloaded, refused: retry them all
+            log.warning("audit index copy failed: %s", exc)
+            return records
+        return []
+
+
+class AuditLog:
+    """Appends records to the JSONL file and the audit index, in chain order.
+
+    With ``copier`` the index copy is handed to it (off the caller's path); without, it is
+    written before ``append`` returns.
+    """
+
+    def __init__(
+        self, settings: Settings, es: Elasticsearch | None, *, copier: IndexCopier | None = None
+    ) -> None:
         self.path = settings.audit_path
         self._es = es
+        self._copier = copier
         self._index = settings.index_name(AUDIT)
         self._fsync = settings.audit_fsync
         self._lock = threading.Lock()
@@ -113,6 +220,11 @@ class AuditLog:
         """The sequence number and hash of the last record written."""
         return self._seq, self._hash
 
+    def flush(self) -> None:
+        """Wait until every record appended so far is in the index, or counted as failed."""
+        if self._copier is not None:
+            self._copier.flush()
+
     def append(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Chain ``fields`` onto the log, write them to the file and the index; the record."""
         with self._lock, self.path.open("a+b") as handle:
@@ -130,7 +242,9 @@ class AuditLog:
                 self._size += len(line)
             finally:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-        if self._es is not None:
+        if self._copier is not None:
+            self._copier.submit(record)
+        elif self._es is not None:
             # require_alias: a missing audit index must fail, not be auto-created without its mapping.
             self._es.index(index=self._index, id=record["event_id"], document=record, require_alias=True)
         return record
@@ -187,7 +301,9 @@ def last_record(path: Path) -> dict[str, Any] | None:
 def compare_with_index(es: Elasticsearch, settings: Settings, path: Path) -> str | None:
     """What the index's copy says that the file alone cannot: records cut from the file's end.
 
-    None when the index's newest record is the file's last one; otherwise what differs.
+    None when the index's newest record is the file's last one, or an earlier one (the API writes
+    the copies in the background, so the index may trail the file), and the index holds every
+    record up to it; otherwise what differs.
     """
     hits = es.search(index=settings.index_name(AUDIT), sort=[{"seq": "desc"}], size=1)["hits"]["hits"]
     indexed = hits[0]["_source"] if hits else None
@@ -201,6 +317,14 @@ def compare_with_index(es: Elasticsearch, settings: Settings, path: Path) -> str
         )
     if indexed["seq"] == last["seq"] and indexed["hash"] != last["hash"]:
         return f"record {last['seq']} differs between the file and the index"
+    # Sequence numbers run 1..n without a gap, so fewer records than the newest one's seq means
+    # copies are missing (failed after their retries: /metrics counted them).
+    held = es.count(index=settings.index_name(AUDIT))["count"]
+    if held < indexed["seq"]:
+        return (
+            f"the index lacks {indexed['seq'] - held} of records 1 to {indexed['seq']}: "
+            "their copies were not written (see polegraph_audit_index_copy_failures)"
+        )
     return None
 
 

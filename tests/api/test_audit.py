@@ -23,6 +23,7 @@ from polegraph.security.audit import (
     GENESIS,
     AuditError,
     AuditLog,
+    IndexCopier,
     compare_with_index,
     record_hash,
     verify_chain,
@@ -213,6 +214,7 @@ def test_auditors_query_the_log_of_the_forces_they_may_read(
                 headers={**bearer(settings, user=user, force=force), **PURPOSE},
             )
         client.post("/graphql", json={"query": "{ me { user } }"})  # no token
+        client.app.state.audit.flush()  # the index copies are written off the response path
         es_client.indices.refresh(index=settings.index_name(AUDIT))
         # The auditor's own requests are audited too; the pages below look at what came before.
         time.sleep(0.01)
@@ -287,3 +289,60 @@ def test_records_cut_from_the_end_are_found_against_the_index(engines: Engines, 
     log.path.write_text("".join(original[:2]) + json.dumps(last) + "\n", encoding="utf-8")
     assert verify_chain(log.path).ok
     assert "record 3 differs" in (compare_with_index(engines.es, settings, log.path) or "")
+
+
+def test_the_index_copier_drains_its_queue_when_closed(engines: Engines, tmp_path: Path) -> None:
+    settings = shell_settings(engines.settings, tmp_path)
+    copier = IndexCopier(engines.es, settings.index_name(AUDIT))
+    log = AuditLog(settings, engines.es, copier=copier)
+    _write(log, 40)
+    # The file holds every record as soon as append returns; the index gets them on close.
+    assert verify_chain(log.path).records == 40
+    copier.close()
+    engines.es.indices.refresh(index=settings.index_name(AUDIT))
+    assert engines.es.count(index=settings.index_name(AUDIT))["count"] == 40
+    assert copier.failed == 0
+    assert compare_with_index(engines.es, settings, log.path) is None
+
+
+def test_copies_that_cannot_be_written_are_retried_counted_and_found(
+    engines: Engines, tmp_path: Path
+) -> None:
+    settings = shell_settings(engines.settings, tmp_path)
+    counted: list[int] = []
+    copier = IndexCopier(engines.es, settings.index_name(AUDIT), on_failure=counted.append, backoff_s=0.01)
+    log = AuditLog(settings, engines.es, copier=copier)
+    _write(log, 2)
+    log.flush()
+    index = engines.es.indices.get_alias(name=settings.index_name(AUDIT))
+    concrete = next(iter(index))
+    # The index refuses writes for a while: records 3 and 4 exhaust their retries.
+    engines.es.indices.put_settings(index=concrete, settings={"index.blocks.write": True})
+    try:
+        _write(log, 2, start=2)
+        log.flush()
+    finally:
+        engines.es.indices.put_settings(index=concrete, settings={"index.blocks.write": False})
+    _write(log, 1, start=4)
+    copier.close()
+    assert sum(counted) == copier.failed == 2
+    engines.es.indices.refresh(index=settings.index_name(AUDIT))
+    assert verify_chain(log.path).records == 5
+    assert "lacks 2 of records 1 to 5" in (compare_with_index(engines.es, settings, log.path) or "")
+
+
+def test_an_unwritable_index_copy_is_counted_on_metrics_not_refused(stack: Settings, tmp_path: Path) -> None:
+    # A prefix with no audit index: Elasticsearch refuses the copy (require_alias), after the
+    # file has the record; the response leaves, and /metrics counts the failed copy.
+    settings = shell_settings(stack, tmp_path, index_prefix="polegraph-test-no-audit")
+    with shell_client(settings) as client:
+        response = client.post(
+            "/graphql", json={"query": "{ me { user } }"}, headers={**bearer(settings), **PURPOSE}
+        )
+        assert response.status_code == 200
+        assert response.json()["data"]["me"]["user"] == "a.investigator"
+        client.app.state.audit.flush()
+        metrics = client.get("/metrics").text
+    assert "polegraph_audit_index_copy_failures_total 1.0" in metrics
+    assert "polegraph_audit_write_failures_total 0.0" in metrics
+    assert [r["outcome"] for r in audit_records(settings)] == ["ok"]

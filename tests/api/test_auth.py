@@ -133,6 +133,22 @@ def test_clock_skew_within_the_leeway_is_tolerated(hs256: Settings) -> None:
     assert TokenVerifier(hs256).principal(f"Bearer {late}").user == "b.analyst"
 
 
+def test_a_verified_token_is_kept_until_it_expires_and_no_longer(tmp_path: Path) -> None:
+    settings = Settings(jwt_secret=SecretStr(SECRET), audit_file=tmp_path / "audit.jsonl", jwt_leeway_s=0)
+    verifier = TokenVerifier(settings)
+    expires = time.time() + 1.5
+    short = jwt.encode(_claims(exp=int(expires)), SECRET, algorithm="HS256")
+    first = verifier.principal(f"Bearer {short}")
+    assert verifier.principal(f"Bearer {short}") is first  # the second time from the cache
+    time.sleep(max(0.0, int(expires) - time.time()) + 0.1)
+    with pytest.raises(Unauthenticated, match="expired"):
+        verifier.principal(f"Bearer {short}")
+    # Another token, even one for the same user, is verified on its own.
+    forged = jwt.encode(_claims(), "another-secret-0123456789abcdef-0123456789", algorithm="HS256")
+    with pytest.raises(Unauthenticated, match="signature"):
+        verifier.principal(f"Bearer {forged}")
+
+
 def test_issuer_and_audience_are_checked_when_configured(hs256: Settings) -> None:
     strict = hs256.model_copy(
         update={"jwt_issuer": "https://idp.police.example", "jwt_audience": "polegraph"}

@@ -243,10 +243,15 @@ def test_the_request_id_of_the_caller_is_kept_when_sane(client: TestClient, sett
     ]
 
 
-def test_no_response_leaves_when_the_audit_cannot_be_written(stack: Settings, tmp_path: Path) -> None:
-    # A prefix with no audit index: the write is refused by Elasticsearch (require_alias).
-    settings = shell_settings(stack, tmp_path, index_prefix="polegraph-test-no-audit")
+def test_no_response_leaves_when_the_audit_cannot_be_written(
+    stack: Settings, es_client: Elasticsearch, tmp_path: Path
+) -> None:
+    settings = shell_settings(stack, tmp_path)
+    ensure_audit_index(es_client, settings)
     with shell_client(settings) as client:
+        # The file of record cannot be appended to: a directory stands where it was.
+        settings.audit_path.unlink()
+        settings.audit_path.mkdir()
         response = _post(client, settings, {"query": ME})
         assert response.status_code == 500
         assert "a.investigator" not in response.text

@@ -144,6 +144,25 @@ def test_page_size_is_at_most_100_literal_or_variable(api: tuple[TestClient, Set
     assert ok.json()["extensions"] == {"cost": 101}
 
 
+def test_a_document_sent_again_is_checked_again_for_what_its_variables_decide(
+    api: tuple[TestClient, Settings],
+) -> None:
+    # Its parse and validation are cached; its cost (variables), purpose and budget are not.
+    client, settings = api
+    query = "query Q($n: Int!) { chain(first: $n) { value } }"
+    assert _post(client, settings, query, variables={"n": 5}).json()["extensions"] == {"cost": 6}
+    assert _post(client, settings, query, variables={"n": 50}).json()["extensions"] == {"cost": 51}
+    _refused_with(_post(client, settings, query, variables={"n": 500}), 400, "BAD_USER_INPUT")
+    unstated = client.post("/graphql", json={"query": query, "variables": {"n": 5}}, headers=bearer(settings))
+    _refused_with(unstated, 400, "PURPOSE_REQUIRED")
+    deep = "{ chain { " + "next { " * 12 + "value" + " }" * 12 + " } }"
+    for _ in range(2):
+        _refused_with(_post(client, settings, deep), 400, "QUERY_TOO_COMPLEX")
+    for _ in range(2):
+        invalid = _post(client, settings, "{ chain(first: 1) { nothing } }")
+        assert "nothing" in _refused_with(invalid, 400, "GRAPHQL_VALIDATION_FAILED")
+
+
 def test_graphiql_introspection_passes_the_limits_without_a_purpose(api: tuple[TestClient, Settings]) -> None:
     client, settings = api
     response = client.post("/graphql", json={"query": get_introspection_query()}, headers=bearer(settings))
