@@ -47,7 +47,12 @@ def _append_load(prop: str) -> str:
     return _APPEND_LOAD.format(p=prop)
 
 
-def _append_sources(prop: str, *, capped: bool) -> str:
+def source_ref(key: str) -> dict[str, str]:
+    """A source key and its force/system prefix, as ``append_sources`` reads them from ``r.sources``."""
+    return {"key": key, "system": key[: key.rfind(":") + 1]}
+
+
+def append_sources(prop: str, *, capped: bool) -> str:
     """``prop`` with the keys of ``r.sources`` not yet in it (capped: see the module docstring)."""
     keep = (
         f"size(acc) < {SOURCE_KEYS_KEPT} OR none(k IN acc WHERE k STARTS WITH src.system)"
@@ -185,7 +190,7 @@ def _node_query(label: str) -> str:
         "WITH n, r, properties(n) AS before "
         f"SET n:{_labels_clause(label)}, n += r.props{_set_times('n', label)}, "
         + "".join(f"{_accumulate('n', name)}, " for name in sorted(_list_properties(label)))
-        + f"n.source_keys = {_append_sources('n.source_keys', capped=shared)}, "
+        + f"n.source_keys = {append_sources('n.source_keys', capped=shared)}, "
         f"n.load_ids = {_append_load('n.load_ids')} "
         "WITH n, r, before CALL (n, r) { UNWIND r.sources AS src "
         "MATCH (s:SourceRecord {uid: src.key}) MERGE (n)-[:FROM_SOURCE]->(s) } " + _return_changed(label)
@@ -200,7 +205,7 @@ def _edge_query(rel: str, start: str, end: str) -> str:
     return (
         f"UNWIND $rows AS r MATCH (a:`{start}` {{uid: r.start}}) MATCH (b:`{end}` {{uid: r.end}}) "
         f"MERGE (a)-[e:`{rel}` {{uid: r.key}}]->(b) SET e += r.labels, e += r.props{_set_times('e', rel)}, "
-        f"e.source_keys = {_append_sources('e.source_keys', capped=False)}, "
+        f"e.source_keys = {append_sources('e.source_keys', capped=False)}, "
         f"e.load_ids = {_append_load('e.load_ids')} "
         "RETURN sum(r.asserted) AS written"
     )
@@ -263,7 +268,7 @@ def _prepare(bundles: Sequence[Bundle], ctx: LoadContext) -> _Batch:
         src = bundle.source
         labels = {**base_labels, **(bundle.labels or {})}
         key = src.key
-        source = {"key": key, "system": key[: key.rfind(":") + 1]}
+        source = source_ref(key)
         props = {
             **labels, "system": src.system, "record_id": src.record_id, "load_id": ctx.load_id,
             "hash": src.hash, "file_name": ctx.source_file, "line": src.line,

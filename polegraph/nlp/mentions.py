@@ -22,6 +22,7 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 
 from polegraph.errors import SchemaError
+from polegraph.graph.writer import append_sources, source_ref
 from polegraph.loaders.records import value_uid
 from polegraph.nlp.narrative import MENTIONS_HASH, NarrativeNode, checked_label
 from polegraph.nlp.rules import EMAIL_KIND, HANDLE_KIND, IMEI_KIND, PHONE_KIND, POSTCODE_KIND, VRM_KIND
@@ -137,13 +138,15 @@ def _union(var: str, prop: str, values: str) -> str:
 
 
 def _object_query(label: str) -> str:
-    # Shared objects keep the security labels of the record that created them (as the writer does).
+    # Shared objects keep the security labels of the record that created them, and a bounded list of
+    # source keys (FROM_SOURCE keeps them all), as the writer does.
     return (
         f"UNWIND $rows AS r MERGE (n:`{label}` {{uid: r.uid}}) "
         "ON CREATE SET n += r.labels, n += r.props "
         f"SET n:{_labels_clause(label)}, "
         + (f"{_union('n', 'raw_values', 'r.raw_values')}, " if "raw_values" in _props(label) else "")
-        + f"{_union('n', 'source_keys', 'r.source_keys')}, {_union('n', 'load_ids', 'r.load_ids')} "
+        + f"n.source_keys = {append_sources('n.source_keys', capped=True)}, "
+        f"{_union('n', 'load_ids', 'r.load_ids')} "
         "WITH n, r CALL (n, r) { UNWIND r.source_keys AS key MATCH (s:SourceRecord {uid: key}) "
         "MERGE (n)-[:FROM_SOURCE]->(s) } "
         "RETURN properties(n) AS p"
@@ -218,6 +221,9 @@ def _rows(
                      **provenance}
                 )  # fmt: skip
         nodes[node.label].append({"uid": node.uid, "keys": keys, "hash": record.text_hash})
+    for rows in objects.values():
+        for row in rows.values():
+            row["sources"] = [source_ref(key) for key in row["source_keys"]]
     return objects, edges, nodes
 
 

@@ -139,3 +139,24 @@ def test_gazetteer_folds_names_and_ignores_common_single_words() -> None:
     found = [(m.surface, m.persons) for m in mentions_in(doc, "text")]
     assert found == [("lukasz oneill", ("person:1",)), ("JAY", ("person:1",))]
     assert [e.label_ for e in doc.ents] == ["PERSON", "PERSON"]
+
+
+def test_a_phone_many_reports_mention_keeps_a_bounded_key_list_and_every_source_by_edge(
+    engines: Engines, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cap is the writer's; lowered here so that a handful of reports shows it.
+    monkeypatch.setattr("polegraph.graph.writer.SOURCE_KEYS_KEPT", 1)
+    reports = [(f"WY-{n}", f"Subject rings 07700 900555 most nights ({n}).") for n in range(5)]
+    load_intel(engines, write_intel(tmp_path / "wyp.csv", reports))
+    load_intel(engines, write_intel(tmp_path / "nyp.csv", [("NY-1", "07700 900555 again.")]), force="NYP")
+    extract_pending(engines.settings, engines.driver, engines.es)
+    records, _, _ = engines.driver.execute_query(
+        "MATCH (p:Phone {uid: 'phone:+447700900555'}) "
+        "RETURN p.source_keys AS keys, COUNT { (p)-[:FROM_SOURCE]->(:SourceRecord) } AS sources",
+        database_=engines.settings.neo4j_database,
+    )
+    (phone,) = records
+    assert phone["sources"] == 6
+    # Reports are read in uid order (NYP's first): the first key, then only the first key of each
+    # further force and system.
+    assert phone["keys"] == ["src:NYP:INTEL:NY-1", "src:WYP:INTEL:WY-0"]
