@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -209,6 +209,26 @@ class Sharing:
     shared: list[SharedObjects]
 
 
+async def _co_located(
+    info: Info,
+    analysis: Callable[..., list[colocation.Together]],
+    subjects: dict[str, list[str] | None],
+    window: TimeWindow,
+    within_minutes: int,
+    min_occasions: int,
+    first: int,
+) -> list[Together]:
+    """One co-location analysis (convoys, cell co-presence) for the request: arguments checked, run
+    off the event loop, its pairs shown as nodes the principal may read."""
+    ctx, top = info.context, check_first(first)
+    within = dt.timedelta(minutes=_positive("withinMinutes", within_minutes, MAX_MINUTES))
+    found = await asyncio.to_thread(
+        analysis, ctx.driver, ctx.settings.neo4j_database, ctx.principal, window=window, within=within,
+        min_occasions=_positive("minOccasions", min_occasions, 1000), **subjects,
+    )  # fmt: skip
+    return await _together(ctx, found, top)
+
+
 async def _together(ctx: RequestContext, found: list[colocation.Together], first: int) -> list[Together]:
     kept = found[:first]
     nodes = await _shown(ctx, [s for t in kept for s in (t.a, t.b)])
@@ -241,13 +261,10 @@ class CoLocation:
     async def convoys(
         self, info: Info, within_minutes: int = 5, min_occasions: int = 3, first: int = 20
     ) -> list[Together]:
-        ctx, top = info.context, check_first(first)
-        within = dt.timedelta(minutes=_positive("withinMinutes", within_minutes, MAX_MINUTES))
-        found = await asyncio.to_thread(
-            colocation.convoys, ctx.driver, ctx.settings.neo4j_database, ctx.principal, window=self.window,
-            within=within, min_occasions=_positive("minOccasions", min_occasions, 1000), vehicles=self.ids,
+        return await _co_located(
+            info, colocation.convoys, {"vehicles": self.ids}, self.window, within_minutes,
+            min_occasions, first,
         )  # fmt: skip
-        return await _together(ctx, found, top)
 
     @described(
         "Phones that used the same cell sites within withinMinutes of each other on at "
@@ -256,14 +273,10 @@ class CoLocation:
     async def cell_co_presence(
         self, info: Info, within_minutes: int = 15, min_occasions: int = 2, first: int = 20
     ) -> list[Together]:
-        ctx, top = info.context, check_first(first)
-        within = dt.timedelta(minutes=_positive("withinMinutes", within_minutes, MAX_MINUTES))
-        found = await asyncio.to_thread(
-            colocation.cell_co_presence, ctx.driver, ctx.settings.neo4j_database, ctx.principal,
-            window=self.window, within=within, min_occasions=_positive("minOccasions", min_occasions, 1000),
-            phones=self.ids,
+        return await _co_located(
+            info, colocation.cell_co_presence, {"phones": self.ids}, self.window, within_minutes,
+            min_occasions, first,
         )  # fmt: skip
-        return await _together(ctx, found, top)
 
     @described("People who share addresses, phones or vehicles, most shared first.")
     async def sharing(
