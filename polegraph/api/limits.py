@@ -57,6 +57,8 @@ from graphql import (
 from graphql.pyutils import Undefined
 from graphql.type.definition import GraphQLInterfaceType, GraphQLObjectType
 from strawberry.extensions import SchemaExtension, max_aliases, query_depth_limiter
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from polegraph.api.context import RequestContext
 from polegraph.api.errors import (
@@ -435,7 +437,8 @@ class RequestLimits(SchemaExtension):
                 )
             ]
         assert context.query is not None  # the document was parsed from it (on_parse)
-        rules = tuple(context.validation_rules)
+        # Strawberry's own validation adds these two rules to the standard ones; so does this one.
+        rules = (*context.validation_rules, MaybeNullValidationRule, OneOfInputValidationRule)
         errors = list(_validation(schema, context.query, self.limits.max_tokens, self._rules, rules))
         if errors:
             return errors
