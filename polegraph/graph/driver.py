@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from neo4j import Driver, GraphDatabase
+from neo4j import Driver, GraphDatabase, NotificationDisabledCategory
 
 from polegraph.config import Settings
 from polegraph.errors import EngineUnavailable
@@ -18,6 +18,9 @@ def open_driver(settings: Settings) -> Driver:
         max_connection_pool_size=50,
         connection_acquisition_timeout=settings.neo4j_tx_timeout_s,
         user_agent="polegraph",
+        # Reads name optional properties (call_type, handling conditions…) that a given database
+        # may never have held; the server's "unknown property key" notice for each is noise.
+        notifications_disabled_categories=[NotificationDisabledCategory.UNRECOGNIZED],
     )
 
 
