@@ -46,7 +46,9 @@ from polegraph.security.audit import AuditLog
 Info = strawberry.Info[RequestContext, None]
 
 
-@strawberry.enum(description="Who sees a saved query and its alerts besides its owner.")
+@strawberry.enum(
+    name="SavedQuerySharing", description="Who sees a saved query and its alerts besides its owner."
+)
 class Sharing(Enum):
     PRIVATE = "PRIVATE"
     UNIT = "UNIT"
