@@ -11,9 +11,9 @@ import jwt
 from starlette.testclient import TestClient
 
 from polegraph.api.app import create_app
+from polegraph.api.ids import to_global_id
 from polegraph.config import Settings
 from polegraph.scenario.truth import person_uid
-from polegraph.api.ids import to_global_id
 from tests.api.shell_support import PURPOSE, SECRET, ensure_audit_index, shell_settings, token
 from tests.conftest import Engines
 from tests.linking.conftest import Nominal, load_custody
@@ -57,8 +57,9 @@ mutation Update($id: ID!, $status: AlertStatus, $assignee: String, $note: String
 
 
 def unit_token(
-    settings: Settings, user: str, force: str, unit: str | None, roles: tuple[str, ...] = ("intelligence_unit",),
-    readable: tuple[str, ...] = (), clearance: str = "OFFICIAL-SENSITIVE",
+    settings: Settings, user: str, force: str, unit: str | None,
+    roles: tuple[str, ...] = ("intelligence_unit",), readable: tuple[str, ...] = (),
+    clearance: str = "OFFICIAL-SENSITIVE",
 ) -> dict[str, str]:  # fmt: skip
     """Headers with a purpose and a bearer token that also carries the identity provider's unit claim."""
     claims = jwt.decode(
@@ -87,7 +88,8 @@ def ask(
 ) -> Any:
     response = client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
     body = response.json()
-    assert response.status_code == 200 and "errors" not in body, body
+    assert response.status_code == 200, body
+    assert "errors" not in body, body
     return body["data"]
 
 

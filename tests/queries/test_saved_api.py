@@ -74,7 +74,8 @@ def test_only_new_matches_raise_alerts_under_the_owners_current_permissions(
     assert len(runs) == 6  # the suspended run ran nothing, so it read nothing
     assert {r["user"] for r in runs} == {"iu.gmp"}
     assert {r["purpose"] for r in runs} == {f"saved-query:{saved['id']} OP TRIDENT 24/1187"}
-    assert first in runs[0]["returned_ids"] and lancs in runs[0]["returned_ids"]
+    assert first in runs[0]["returned_ids"]
+    assert lancs in runs[0]["returned_ids"]
     assert lancs not in runs[-1]["returned_ids"]
     assert runs[-1]["readable_forces"] == ["GMP"]
     assert verify_chain(settings.audit_path).ok
@@ -89,7 +90,8 @@ def test_a_stale_owner_suspends_the_query(engines: Engines, tmp_path: Path) -> N
         saved = ask(client, owner, CREATE, {"input": watch_input(sharing="UNIT")})["createSavedQuery"]
         time.sleep(1.2)
         run = ask(client, colleague, RUN, {"id": saved["id"]})["runSavedQuery"]
-    assert run["status"] == "suspended" and "iu.gmp's permissions were last confirmed" in run["reason"]
+    assert run["status"] == "suspended"
+    assert "iu.gmp's permissions were last confirmed" in run["reason"]
     assert run["newAlerts"] == []
 
 
@@ -114,10 +116,14 @@ def test_sharing_decides_who_sees_and_runs_a_query_and_its_alerts(engines: Engin
         def alerted(headers: dict[str, str]) -> set[str]:
             return {e["node"]["savedQueryId"] for e in ask(client, headers, ALERTS)["alerts"]["edges"]}
 
-        assert names(owner) == {"mine", "unit", "force"} and alerted(owner) == {private, unit, force}
-        assert names(same_unit) == {"unit", "force"} and alerted(same_unit) == {unit, force}
-        assert names(other_unit) == {"force"} and alerted(other_unit) == {force}
-        assert names(other_force) == set() and alerted(other_force) == set()
+        assert names(owner) == {"mine", "unit", "force"}
+        assert alerted(owner) == {private, unit, force}
+        assert names(same_unit) == {"unit", "force"}
+        assert alerted(same_unit) == {unit, force}
+        assert names(other_unit) == {"force"}
+        assert alerted(other_unit) == {force}
+        assert names(other_force) == set()
+        assert alerted(other_force) == set()
         # A query one may not see cannot be run either, and says no more than that it is not there.
         assert refused(client, other_unit, RUN, {"id": private}) == "NOT_FOUND"
         assert refused(client, other_force, RUN, {"id": force}) == "NOT_FOUND"
