@@ -81,7 +81,7 @@ async def run_saved_query(
         entry.principal.require(*SAVED_QUERY_ROLES)
     except PolegraphError as exc:  # PrincipalUnavailable, AccessDenied: the owner cannot run it now
         reason = exc.message
-        await asyncio.to_thread(store.set_suspended, driver, database, query.id, reason, now)
+        await asyncio.to_thread(store.set_suspended, driver, database, query, reason, now)
         log.warning("saved query %s suspended: %s", query.id, reason)
         return RunOutcome(query.id, "suspended", reason=reason)
     result = await runner.execute(

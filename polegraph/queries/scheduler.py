@@ -35,9 +35,13 @@ def next_run(schedule: str, after: float) -> float:
 
 
 def due_queries(driver: Driver, database: str, now: float, limit: int = 1000) -> list[str]:
-    """The ids of the enabled, unsuspended, scheduled queries whose next run is due, oldest first."""
+    """The ids of the enabled, scheduled queries whose next run is due, oldest first.
+
+    Suspended ones are included: their run checks the owner again, and clears the suspension when
+    the owner is back (enabled, or seen again).
+    """
     records, _, _ = driver.execute_query(
-        "MATCH (q:SavedQuery) WHERE q.enabled AND q.suspended_reason IS NULL AND q.schedule IS NOT NULL "
+        "MATCH (q:SavedQuery) WHERE q.enabled AND q.schedule IS NOT NULL "
         "AND q.next_run_at <= $now RETURN q.id AS id ORDER BY q.next_run_at LIMIT $limit",
         now=now, limit=limit, database_=database,
     )  # fmt: skip

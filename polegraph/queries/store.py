@@ -114,7 +114,7 @@ class SavedQuery:
     last_run_at: float | None = None
     last_matches: list[str] = field(default_factory=list)
     run_count: int = 0
-    suspended_reason: str | None = None
+    suspended_reason: str | None = None  # why the owner could not run it at its last run
     last_error: str | None = None
 
     @property
@@ -233,11 +233,13 @@ def list_saved_queries(
     return [saved_query_of(dict(r["q"])) for r in records]
 
 
-def set_suspended(driver: Driver, database: str, query_id: str, reason: str | None, now: float) -> None:
-    """Suspend a query with the reason (a scheduled run skips it), or clear the suspension (None)."""
+def set_suspended(driver: Driver, database: str, query: SavedQuery, reason: str, now: float) -> None:
+    """Suspend a query with the reason its owner cannot run it; its next scheduled run tries again."""
     driver.execute_query(
-        "MATCH (q:SavedQuery {id: $id}) SET q.suspended_reason = $reason, q.last_run_at = $now",
-        id=query_id, reason=reason, now=now, database_=database,
+        "MATCH (q:SavedQuery {id: $id}) SET q.suspended_reason = $reason, q.last_run_at = $now, "
+        "q.next_run_at = $next",
+        id=query.id, reason=reason, now=now, next=next_run(query.schedule, now) if query.schedule else None,
+        database_=database,
     )  # fmt: skip
 
 
