@@ -83,6 +83,9 @@ async def run_due(rt: Runtime, stop: asyncio.Event | None = None) -> list[RunOut
         except PolegraphError as exc:
             log.error("saved query %s: %s", query_id, exc.message)
             continue
+        except Exception:  # an engine hiccup on one query must not stop the others (or the worker)
+            log.exception("saved query %s failed", query_id)
+            continue
         log.info(
             "saved query %s: %s, %d matches, %d new alerts%s", query_id, outcome.status, outcome.matches,
             len(outcome.new_alerts), f" ({outcome.reason})" if outcome.reason else "",
