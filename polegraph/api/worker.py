@@ -104,7 +104,11 @@ async def work(rt: Runtime, interval_s: float) -> int:
     log.info("worker started: due saved queries every %.0f s", interval_s)
     try:
         while not stop.is_set():
-            outcomes = await run_due(rt, stop)
+            try:
+                outcomes = await run_due(rt, stop)
+            except Exception:  # the engines are away: say so, and try again at the next pass
+                log.exception("the pass could not list the due saved queries")
+                outcomes = []
             runs += len(outcomes)
             log.info(
                 "pass done: %d run, %d new alerts", len(outcomes), sum(len(o.new_alerts) for o in outcomes)
