@@ -29,7 +29,7 @@ from strawberry.types.execution import PreExecutionError
 from polegraph.api.auth import TokenVerifier
 from polegraph.api.context import RequestContext
 from polegraph.api.errors import ApiError, format_error
-from polegraph.api.users import observe
+from polegraph.api.users import observe, verified_claims
 from polegraph.config import Settings
 from polegraph.security.audit import AuditLog, principal_fields
 from polegraph.security.directory import DirectoryRecorder
@@ -87,8 +87,10 @@ class SubscriptionEndpoint:
         await observe(self.recorder, engines.driver, self.settings, principal, authorization)
         purpose = payload.get("purpose")
         purpose = purpose.strip()[:500] if isinstance(purpose, str) else ""
+        exp = verified_claims(authorization if isinstance(authorization, str) else None).get("exp")
+        expires_at = float(exp) + self.settings.jwt_leeway_s if isinstance(exp, int | float) else None
         await websocket.send_json({"type": "connection_ack"})
-        await Connection(self, websocket, principal, purpose).serve()
+        await Connection(self, websocket, principal, purpose, expires_at).serve()
 
 
 async def _close(websocket: WebSocket, code: int, reason: str) -> None:
@@ -100,12 +102,15 @@ class Connection:
     """One acknowledged connection: its operations by id, until the client goes."""
 
     def __init__(
-        self, endpoint: SubscriptionEndpoint, websocket: WebSocket, principal: Principal, purpose: str
-    ):
+        self, endpoint: SubscriptionEndpoint, websocket: WebSocket, principal: Principal, purpose: str,
+        expires_at: float | None,
+    ) -> None:  # fmt: skip
         self.endpoint = endpoint
         self.websocket = websocket
         self.principal = principal
         self.purpose = purpose
+        # A socket outliving its token would keep pushing data to someone no longer vouched for.
+        self.expires_at = expires_at
         self.operations: dict[str, asyncio.Task[None]] = {}
         self.send_lock = asyncio.Lock()
 
@@ -196,6 +201,9 @@ class Connection:
                     await self.send({"id": op_id, "type": "error", "payload": errors})
                     return
                 assert isinstance(result, ExecutionResult)
+                if self.expires_at is not None and time.time() > self.expires_at:
+                    await _close(self.websocket, 4401, "Token expired")
+                    return
                 errors = [
                     format_error(e, context.request_id, pre_execution=False) for e in result.errors or []
                 ]

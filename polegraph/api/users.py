@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import jwt
 from neo4j import Driver
@@ -20,15 +21,20 @@ from polegraph.security.policy import Principal
 log = logging.getLogger(__name__)
 
 
-def token_unit(authorization: str | None) -> str | None:
-    """The ``unit`` claim of a bearer token the verifier has already accepted."""
+def verified_claims(authorization: str | None) -> dict[str, Any]:
+    """The claims of a bearer token the verifier has already accepted (empty when unreadable)."""
     token = (authorization or "").partition(" ")[2].strip()
     try:
         # The signature was verified (TokenVerifier.principal) before this is asked.
-        claims = jwt.decode(token, options={"verify_signature": False})
+        claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
-        return None
-    unit = claims.get("unit")
+        return {}
+    return claims
+
+
+def token_unit(authorization: str | None) -> str | None:
+    """The ``unit`` claim of a verified bearer token."""
+    unit = verified_claims(authorization).get("unit")
     return unit if isinstance(unit, str) and unit.strip() else None
 
 

@@ -3,6 +3,7 @@ new alerts pushed as they are raised, only to those who may see their saved quer
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from polegraph.security.audit import verify_chain
-from tests.api.shell_support import audit_records
+from tests.api.shell_support import audit_records, token
 from tests.conftest import Engines
 from tests.queries.support import (
     CREATE,
@@ -99,3 +100,23 @@ def test_a_subscription_without_a_purpose_is_refused(engines: Engines, tmp_path:
     assert message["payload"][0]["extensions"]["code"] == "PURPOSE_REQUIRED"
     refused = [r for r in audit_records(settings) if r.get("client") == "websocket"]
     assert [r["outcome"] for r in refused] == ["refused"]
+
+
+def test_a_subscription_ends_when_its_token_expires(engines: Engines, tmp_path: Path) -> None:
+    settings = saved_settings(engines, tmp_path, jwt_leeway_s=0.0)
+    load_khans(engines, tmp_path, "GMP", khan("GM/C/1", "Imran", "1987-03-04"))
+    owner = unit_token(settings, "iu.gmp", "GMP", "GMP-IU")
+    short = token(settings, user="iu2.gmp", force="GMP", roles=("intelligence_unit",), ttl_s=2)
+    with client_of(settings) as client:
+        saved = ask(client, owner, CREATE, {"input": watch_input(sharing="FORCE")})["createSavedQuery"]
+        socket, ws = _connect(client, {"Authorization": f"Bearer {short}"})
+        try:
+            assert ws.receive_json() == {"type": "connection_ack"}
+            ws.send_json({"type": "subscribe", "id": "1", "payload": {"query": SUBSCRIBE}})
+            time.sleep(2.5)
+            assert len(ask(client, owner, RUN, {"id": saved["id"]})["runSavedQuery"]["newAlerts"]) == 1
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive_json()
+            assert closed.value.code == 4401
+        finally:
+            socket.__exit__(None, None, None)
