@@ -69,25 +69,41 @@ class ApiOperationRunner:
             outcome = "refused" if isinstance(result, PreExecutionError) else "error"
         else:
             outcome = "partial" if errors else "ok"
-        returned = list(dict.fromkeys(context.returned_ids))
-        record: dict[str, Any] = {
-            "event_id": uuid.uuid4().hex,
-            "request_id": request_id,
-            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
-            **principal_fields(principal),
-            "purpose": purpose,
-            "query": operation,
-            "operation": hashlib.sha256(operation.encode()).hexdigest(),
-            "operation_name": operation_name,
-            "variables": variables,
-            "returned_ids": returned,
-            "returned_count": len(returned),
-            "outcome": outcome,
-            "error": errors[0] if errors else None,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-            "client": CLIENT,
-        }
+        record = audit_record(
+            context, operation, operation_name, variables, outcome=outcome,
+            error=errors[0] if errors else None, started=started, client=CLIENT,
+        )  # fmt: skip
         # The record is written before the result is used (alerts raised), as for an HTTP answer;
         # a run whose record cannot be written fails with it.
-        await asyncio.to_thread(self.audit.append, {k: v for k, v in record.items() if v is not None})
+        await asyncio.to_thread(self.audit.append, record)
         return OperationResult(data=result.data, errors=errors)
+
+
+def audit_record(
+    context: RequestContext, query: str, operation_name: str | None, variables: dict[str, Any] | None, *,
+    outcome: str, error: str | None, started: float, client: str,
+) -> dict[str, Any]:  # fmt: skip
+    """The audit record of an operation run outside an HTTP request (a saved query's run, a
+    subscription's event), with the fields the HTTP layer writes; the IDs returned since the last
+    record are taken from the context.
+    """
+    returned = list(dict.fromkeys(context.returned_ids))
+    context.returned_ids.clear()
+    record: dict[str, Any] = {
+        "event_id": uuid.uuid4().hex,
+        "request_id": context.request_id,
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        **principal_fields(context.principal),
+        "purpose": context.purpose or None,
+        "query": query,
+        "operation": hashlib.sha256(query.encode()).hexdigest(),
+        "operation_name": operation_name,
+        "variables": variables,
+        "returned_ids": returned,
+        "returned_count": len(returned),
+        "outcome": outcome,
+        "error": error,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+        "client": client,
+    }
+    return {k: v for k, v in record.items() if v is not None}

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
@@ -29,9 +27,10 @@ from strawberry.types.execution import PreExecutionError
 from polegraph.api.auth import TokenVerifier
 from polegraph.api.context import RequestContext
 from polegraph.api.errors import ApiError, format_error
+from polegraph.api.runner import audit_record
 from polegraph.api.users import observe, verified_claims
 from polegraph.config import Settings
-from polegraph.security.audit import AuditLog, principal_fields
+from polegraph.security.audit import AuditLog
 from polegraph.security.directory import DirectoryRecorder
 from polegraph.security.policy import Principal
 
@@ -174,18 +173,17 @@ class Connection:
         started = time.perf_counter()
 
         async def audited(outcome: str, error: str | None) -> None:
-            returned = list(dict.fromkeys(context.returned_ids))
-            context.returned_ids.clear()
-            record = {
-                "event_id": uuid.uuid4().hex, "request_id": context.request_id,
-                "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                **principal_fields(self.principal), "purpose": purpose or None, "query": query,
-                "operation": hashlib.sha256(query.encode()).hexdigest(), "operation_name": name,
-                "variables": variables, "returned_ids": returned, "returned_count": len(returned),
-                "outcome": outcome, "error": error, "client": "websocket",
-                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-            }  # fmt: skip
-            await asyncio.to_thread(audit.append, {k: v for k, v in record.items() if v is not None})
+            record = audit_record(
+                context,
+                query,
+                name,
+                variables,
+                outcome=outcome,
+                error=error,
+                started=started,
+                client="websocket",
+            )
+            await asyncio.to_thread(audit.append, record)
 
         stream: AsyncIterator[Any] = await endpoint.schema.subscribe(
             query, variable_values=variables, context_value=context, operation_name=name,
