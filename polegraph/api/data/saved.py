@@ -80,7 +80,7 @@ class SavedQueryInput:
     variables: JSON | None = None
     operation_name: str | None = None
     sharing: Sharing = Sharing.PRIVATE
-    unit: str | None = strawberry.field(default=None, description="Default: the unit claim of your token.")
+    unit: str | None = strawberry.field(default=None, description="Your unit (your token's unit claim).")
     schedule: str | None = strawberry.field(default=None, description="Cron, five fields, UTC.")
 
 
@@ -358,6 +358,12 @@ class SavedQueryMutation:
             **{f.name: getattr(input.alert_policy, f.name) for f in dataclasses.fields(AlertPolicy)}
         )
         unit = await _unit(ctx)
+        if input.unit is not None and input.unit != unit:
+            # Sharing into a unit one is not in would put one's queries in front of strangers.
+            raise SavedQueryInvalid(
+                f"you may share with your own unit only ({unit or 'your token names none'})",
+                hint="leave unit out: it defaults to your token's unit claim",
+            )
         saved = await asyncio.to_thread(
             lambda: store.create_saved_query(
                 ctx.driver, ctx.settings.neo4j_database, ctx.principal, unit, name=input.name,
