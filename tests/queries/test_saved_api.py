@@ -152,6 +152,8 @@ def test_a_query_is_checked_when_it_is_saved(engines: Engines, tmp_path: Path) -
         assert (
             refused(client, owner, CREATE, {"input": watch_input(schedule="every hour")}) == "BAD_USER_INPUT"
         )
+        # One shares with one's own unit (the token's claim), never into another.
+        assert refused(client, owner, CREATE, {"input": watch_input(unit="WYP-IU")}) == "BAD_USER_INPUT"
         hourly = ask(client, owner, CREATE, {"input": watch_input(schedule="0 * * * *")})["createSavedQuery"]
         assert hourly["nextRunAt"].endswith(":00:00+00:00")
 
