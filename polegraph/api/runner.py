@@ -3,7 +3,8 @@
 The same schema (so the same limits: tokens, cost, depth, aliases, validation, purpose, the
 owner's cost budget), a ``RequestContext`` for the owner's current principal, and an audit
 record in the same hash-chained log before the result is used, with the saved query's purpose.
-Only queries run: a saved operation never mutates.
+Only queries run: a saved operation never mutates. ``check_operation`` applies the same checks
+when a query is saved, so that what is saved can run.
 """
 
 from __future__ import annotations
@@ -17,14 +18,20 @@ from typing import Any
 
 import strawberry
 from elasticsearch import Elasticsearch
+from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode, parse, validate
+from graphql import OperationType as AstOperationType
+from graphql.execution.values import get_variable_values
+from graphql.validation import specified_rules
 from neo4j import Driver
+from strawberry.extensions import max_aliases, query_depth_limiter
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from polegraph.api.context import RequestContext
-from polegraph.api.limits import admission
+from polegraph.api.limits import Limits, admission, estimate, select_operation
 from polegraph.config import Settings
 from polegraph.queries.runner import OperationResult
+from polegraph.queries.store import SavedQueryInvalid
 from polegraph.security.audit import AuditLog, principal_fields
 from polegraph.security.policy import Principal
 
@@ -107,3 +114,38 @@ def audit_record(
         "client": client,
     }
     return {k: v for k, v in record.items() if v is not None}
+
+
+def check_operation(
+    schema: strawberry.Schema, limits: Limits, operation: str, operation_name: str | None,
+    variables: dict[str, Any],
+) -> None:  # fmt: skip
+    """Refuse (``SavedQueryInvalid``) an operation a request could not run as it stands."""
+    try:
+        document = parse(operation, max_tokens=limits.max_tokens)
+    except GraphQLSyntaxError as exc:
+        raise SavedQueryInvalid(f"the operation does not parse: {exc.message}") from None
+    chosen = select_operation(document, operation_name)
+    if not isinstance(chosen, OperationDefinitionNode) or chosen.operation is not AstOperationType.QUERY:
+        raise SavedQueryInvalid(
+            "a saved query is one query operation", hint="name it in operationName; mutations are not saved"
+        )
+    graphql_schema = schema._schema
+    found = estimate(graphql_schema, document, operation_name, variables, limits)
+    if found.errors:
+        raise SavedQueryInvalid(f"the operation is refused: {found.errors[0].message}")
+    if found.cost > limits.max_cost:
+        raise SavedQueryInvalid(
+            f"the operation would cost {found.cost}; at most {limits.max_cost} is allowed"
+        )
+    rules = [
+        *specified_rules,
+        query_depth_limiter.create_validator(limits.max_depth, None, None),
+        max_aliases.create_validator(limits.max_aliases),
+    ]
+    errors: list[GraphQLError] = validate(graphql_schema, document, rules)
+    if errors:
+        raise SavedQueryInvalid(f"the operation is not valid here: {errors[0].message}")
+    coerced = get_variable_values(graphql_schema, chosen.variable_definitions or (), variables)
+    if isinstance(coerced, list):
+        raise SavedQueryInvalid(f"the variables do not fit the operation: {coerced[0].message}")

@@ -21,21 +21,22 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode, OperationType, parse, validate
-from graphql.execution.values import get_variable_values
-from graphql.validation import specified_rules
-from strawberry.extensions import max_aliases, query_depth_limiter
 from strawberry.scalars import JSON
 
 from polegraph.api.context import RequestContext
+from polegraph.api.data.alerts import (
+    Alert,
+    AlertConnection,
+    AlertEdge,
+    AlertFilter,
+    AlertStatus,
+    shown_alerts,
+)
 from polegraph.api.data.connections import PageInfo, check_first, decode_cursor, encode_cursor, query_digest
-from polegraph.api.data.loaders import load_nodes
-from polegraph.api.data.nodes import Node, as_node, described
-from polegraph.api.ids import BadGlobalId, from_global_id
-from polegraph.api.limits import Limits, estimate, select_operation
-from polegraph.api.runner import ApiOperationRunner
+from polegraph.api.data.nodes import described
+from polegraph.api.limits import Limits
+from polegraph.api.runner import ApiOperationRunner, check_operation
 from polegraph.api.users import unit_of
-from polegraph.graph.read import NodeKey
 from polegraph.queries import alerts as alert_store
 from polegraph.queries import store
 from polegraph.queries.runner import RunOutcome, run_saved_query
@@ -53,14 +54,6 @@ class Sharing(Enum):
     PRIVATE = "PRIVATE"
     UNIT = "UNIT"
     FORCE = "FORCE"
-
-
-@strawberry.enum(description="Where an alert stands.")
-class AlertStatus(Enum):
-    OPEN = "OPEN"
-    IN_PROGRESS = "IN_PROGRESS"
-    CONFIRMED = "CONFIRMED"
-    DISMISSED = "DISMISSED"
 
 
 @strawberry.input(description="Which part of the result is the match set, and which matches alert.")
@@ -146,81 +139,6 @@ class SavedQueryConnection:
     page_info: PageInfo
 
 
-@strawberry.type(description="One change to an alert: who, when, what.")
-class AlertChange:
-    at: datetime
-    by: str
-    action: str = strawberry.field(description="raised, status, assignee or note.")
-    detail: JSON
-
-
-def _changes(changes: list[alert_store.AlertChange]) -> list[AlertChange]:
-    return [
-        AlertChange(at=datetime.fromtimestamp(c.at, UTC), by=c.by, action=c.action, detail=JSON(c.detail))
-        for c in changes
-    ]
-
-
-@strawberry.type(description="A new match of a saved query, to be worked to a decision.")
-class Alert:
-    id: strawberry.ID
-    saved_query_id: strawberry.ID
-    saved_query_name: str
-    match: Node | None = strawberry.field(description="The matched record; null when you may not read it.")
-    score: float
-    status: AlertStatus
-    assignee: str | None
-    notes: list[AlertChange]
-    history: list[AlertChange]
-    created_at: datetime
-    updated_at: datetime
-
-
-async def _shown(ctx: RequestContext, found: list[alert_store.Alert]) -> list[Alert]:
-    """The alerts as GraphQL objects, each match read under the requester's principal."""
-    keys: list[NodeKey | None] = []
-    for alert in found:
-        try:
-            ref = from_global_id(alert.match_id)
-            keys.append(NodeKey(ref.label, ref.uid))
-        except BadGlobalId:
-            keys.append(None)
-    wanted = [k for k in keys if k is not None]
-    nodes = iter(await load_nodes(ctx, wanted)) if wanted else iter(())
-    shown = []
-    for alert, key in zip(found, keys, strict=True):
-        node = next(nodes) if key is not None else None
-        shown.append(
-            Alert(
-                id=strawberry.ID(alert.id), saved_query_id=strawberry.ID(alert.query_id),
-                saved_query_name=alert.query_name, match=as_node(ctx, node) if node is not None else None,
-                score=alert.score, status=AlertStatus(alert.status), assignee=alert.assignee,
-                notes=_changes(alert.notes), history=_changes(alert.history),
-                created_at=datetime.fromtimestamp(alert.created_at, UTC),
-                updated_at=datetime.fromtimestamp(alert.updated_at, UTC),
-            )
-        )  # fmt: skip
-    return shown
-
-
-@strawberry.type
-class AlertEdge:
-    cursor: str
-    node: Alert
-
-
-@strawberry.type
-class AlertConnection:
-    edges: list[AlertEdge]
-    page_info: PageInfo
-
-
-@strawberry.input(description="Which alerts to list.")
-class AlertFilter:
-    status: AlertStatus | None = None
-    saved_query_id: strawberry.ID | None = None
-
-
 @strawberry.type(description="What one run of a saved query did.")
 class SavedQueryRun:
     saved_query: SavedQueryInfo
@@ -236,41 +154,6 @@ async def _unit(ctx: RequestContext) -> str | None:
         ctx.loaders["unit"] = await unit_of(ctx.driver, ctx.settings, ctx.principal)
     unit = ctx.loaders["unit"]
     return unit if isinstance(unit, str) else None
-
-
-def check_operation(
-    schema: strawberry.Schema, limits: Limits, operation: str, operation_name: str | None,
-    variables: dict[str, Any],
-) -> None:  # fmt: skip
-    """Refuse (``SavedQueryInvalid``) an operation a request could not run as it stands."""
-    try:
-        document = parse(operation, max_tokens=limits.max_tokens)
-    except GraphQLSyntaxError as exc:
-        raise SavedQueryInvalid(f"the operation does not parse: {exc.message}") from None
-    chosen = select_operation(document, operation_name)
-    if not isinstance(chosen, OperationDefinitionNode) or chosen.operation is not OperationType.QUERY:
-        raise SavedQueryInvalid(
-            "a saved query is one query operation", hint="name it in operationName; mutations are not saved"
-        )
-    graphql_schema = schema._schema
-    found = estimate(graphql_schema, document, operation_name, variables, limits)
-    if found.errors:
-        raise SavedQueryInvalid(f"the operation is refused: {found.errors[0].message}")
-    if found.cost > limits.max_cost:
-        raise SavedQueryInvalid(
-            f"the operation would cost {found.cost}; at most {limits.max_cost} is allowed"
-        )
-    rules = [
-        *specified_rules,
-        query_depth_limiter.create_validator(limits.max_depth, None, None),
-        max_aliases.create_validator(limits.max_aliases),
-    ]
-    errors: list[GraphQLError] = validate(graphql_schema, document, rules)
-    if errors:
-        raise SavedQueryInvalid(f"the operation is not valid here: {errors[0].message}")
-    coerced = get_variable_values(graphql_schema, chosen.variable_definitions or (), variables)
-    if isinstance(coerced, list):
-        raise SavedQueryInvalid(f"the variables do not fit the operation: {coerced[0].message}")
 
 
 async def saved_queries(info: Info, first: int = 20, after: str | None = None) -> SavedQueryConnection:
@@ -312,7 +195,7 @@ async def alerts(
             query_id=str(given.saved_query_id) if given.saved_query_id else None,
         )
     )  # fmt: skip
-    shown = await _shown(ctx, found[:first])
+    shown = await shown_alerts(ctx, found[:first])
     edges = [
         AlertEdge(cursor=encode_cursor(digest, [a.created_at, a.id]), node=node)
         for a, node in zip(found[:first], shown, strict=True)
@@ -385,7 +268,7 @@ class SavedQueryMutation:
         after = await asyncio.to_thread(
             store.visible_saved_query, ctx.driver, db, ctx.principal, unit, str(id)
         )
-        shown = await _shown(ctx, outcome.new_alerts)
+        shown = await shown_alerts(ctx, outcome.new_alerts)
         ctx.returned(*(str(a.id) for a in shown))
         return SavedQueryRun(
             saved_query=SavedQueryInfo.of(after), status=outcome.status, match_count=outcome.matches,
@@ -405,7 +288,7 @@ class SavedQueryMutation:
                 status=status.value if status else None, assignee=assignee, note=note,
             )
         )  # fmt: skip
-        (shown,) = await _shown(ctx, [updated])
+        (shown,) = await shown_alerts(ctx, [updated])
         ctx.returned(str(shown.id))
         return shown
 
@@ -425,7 +308,7 @@ class SavedQuerySubscription:
             found = await asyncio.to_thread(
                 alert_store.alerts_since, ctx.driver, ctx.settings.neo4j_database, ctx.principal, unit, since
             )
-            for alert, shown in zip(found, await _shown(ctx, found), strict=True):
+            for alert, shown in zip(found, await shown_alerts(ctx, found), strict=True):
                 since = (alert.created_at, alert.id)
                 if saved_query_id is None or alert.query_id == str(saved_query_id):
                     ctx.returned(str(shown.id))
