@@ -13,9 +13,14 @@ import pytest
 from neo4j import ManagedTransaction
 from typer.testing import CliRunner
 
+from polegraph.api.data import MUTATIONS, QUERIES, SUBSCRIPTIONS, TYPES
+from polegraph.api.limits import Limits
+from polegraph.api.runner import check_operation
+from polegraph.api.schema import build_schema
 from polegraph.cli import app
 from polegraph.config import Settings, get_settings
 from polegraph.queries import alerts, store
+from polegraph.queries.defaults import DEFAULTS
 from polegraph.queries.scheduler import BadSchedule, check_schedule, due_queries, next_run
 from polegraph.queries.store import AlertPolicy
 from polegraph.security.directory import record_principal
@@ -109,6 +114,9 @@ def test_run_saved_due_runs_each_due_query_once_as_its_owner(
         assert query.id not in again.output
         by_hand = CliRunner().invoke(app, ["run-saved", query.id])
         assert f"{query.id} │ ok     │ 1       │ 0" in by_hand.output
+        defaults = CliRunner().invoke(app, ["saved", "install-defaults", "--owner", "iu.gmp"])
+        assert defaults.exit_code == 0, defaults.output
+        assert defaults.output.count("0 * * * *") == 3
         disabled = CliRunner().invoke(app, ["users", "disable", "iu.gmp", "--reason", "on leave"])
         assert disabled.exit_code == 0, disabled.output
         suspended = CliRunner().invoke(app, ["run-saved", query.id])
@@ -145,3 +153,12 @@ def test_the_worker_runs_due_queries_and_stops_on_sigterm(engines: Engines, tmp_
     assert f"saved query {query.id}: ok, 1 matches, 1 new alerts" in log
     assert "worker stopped after 1 runs" in log
     assert len(alerts.list_alerts(engines.driver, settings.neo4j_database, OWNER, "GMP-IU", first=10)) == 1
+
+
+def test_the_defaults_pass_the_checks_a_saved_query_must_pass(settings: Settings) -> None:
+    schema = build_schema(
+        *QUERIES, types=TYPES, mutations=MUTATIONS, subscriptions=SUBSCRIPTIONS, settings=settings
+    )
+    for default in DEFAULTS:
+        check_operation(schema, Limits.from_settings(settings), default.operation, None, {})
+        assert default.policy.match_path.split(".")[0] in default.operation
