@@ -106,9 +106,9 @@ def test_a_subscription_ends_when_its_token_expires(engines: Engines, tmp_path: 
     settings = saved_settings(engines, tmp_path, jwt_leeway_s=0.0)
     load_khans(engines, tmp_path, "GMP", khan("GM/C/1", "Imran", "1987-03-04"))
     owner = unit_token(settings, "iu.gmp", "GMP", "GMP-IU")
-    short = token(settings, user="iu2.gmp", force="GMP", roles=("intelligence_unit",), ttl_s=2)
     with client_of(settings) as client:
         saved = ask(client, owner, CREATE, {"input": watch_input(sharing="FORCE")})["createSavedQuery"]
+        short = token(settings, user="iu2.gmp", force="GMP", roles=("intelligence_unit",), ttl_s=2)
         socket, ws = _connect(client, {"Authorization": f"Bearer {short}"})
         try:
             assert ws.receive_json() == {"type": "connection_ack"}
