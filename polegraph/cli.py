@@ -39,7 +39,10 @@ app.add_typer(stack_app, name="stack")
 
 
 def _mount() -> None:
-    """Commands that live beside their subpackages: search, link, embed/extract/language, demo."""
+    """Commands that live beside their subpackages: search, link, embed/extract/language, demo,
+    and the saved queries' worker, run-saved, saved and users.
+    """
+    from polegraph.api.cli import run_saved_command, saved_app, users_app, worker_command
     from polegraph.linking.cli import link_command
     from polegraph.nlp.cli import app as nlp_app
     from polegraph.scenario.cli import demo_app
@@ -49,6 +52,10 @@ def _mount() -> None:
     app.command("link")(link_command)
     app.registered_commands.extend(nlp_app.registered_commands)
     app.add_typer(demo_app, name="demo", help="The synthetic multi-force scenario for demos and benchmarks.")
+    app.command("worker")(worker_command)
+    app.command("run-saved")(run_saved_command)
+    app.add_typer(saved_app, name="saved")
+    app.add_typer(users_app, name="users")
 
 
 _mount()

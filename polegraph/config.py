@@ -92,6 +92,15 @@ class Settings(BaseSettings):
     # The audit log's JSONL file (default: <state dir>/audit/audit.jsonl); fsync each record.
     audit_file: Path | None = None
     audit_fsync: bool = True
+    # Saved queries run as their owner's latest recorded principal (polegraph.security.directory):
+    # a record older than this (the owner has not used the API since) suspends the query.
+    saved_principal_max_age_s: float = 7 * 24 * 3600
+    # The HTTP layer refreshes a user's record at most this often while the claims do not change.
+    directory_refresh_s: float = 300.0
+    # `polegraph worker`: seconds between passes over the due saved queries.
+    worker_interval_s: float = 30.0
+    # The alerts subscription: seconds between looks for new alerts (the worker may be elsewhere).
+    alerts_poll_s: float = 2.0
 
     @field_validator("es_hosts", mode="before")
     @classmethod

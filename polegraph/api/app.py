@@ -1,4 +1,5 @@
-"""The ASGI application: ``/graphql``, ``/metrics`` and the probes, engines opened in the lifespan.
+"""The ASGI application: ``/graphql`` (HTTP; WebSocket for subscriptions), ``/metrics``, the probes;
+engines opened in the lifespan.
 
 The probes are what a load balancer and docker-compose's health check need; ``/metrics`` is for
 Prometheus (counts and latencies only, no data). The token verifier, the audit log and the schema
@@ -18,20 +19,22 @@ from neo4j import Driver
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from strawberry import Schema
 
 from polegraph.api.auth import TokenVerifier
-from polegraph.api.data import MUTATIONS, QUERIES, TYPES
+from polegraph.api.data import MUTATIONS, QUERIES, SUBSCRIPTIONS, TYPES
 from polegraph.api.http import GraphQLEndpoint
 from polegraph.api.metrics import CONTENT_TYPE_LATEST, ApiMetrics
 from polegraph.api.schema import build_schema
+from polegraph.api.subscriptions import SubscriptionEndpoint
 from polegraph.config import Settings, get_settings
 from polegraph.errors import EngineUnavailable
 from polegraph.graph.driver import open_driver, server_version
 from polegraph.schema.elasticsearch import AUDIT
 from polegraph.search.client import cluster_info, open_client
 from polegraph.security.audit import AuditLog, IndexCopier
+from polegraph.security.directory import DirectoryRecorder
 
 log = logging.getLogger(__name__)
 
@@ -77,13 +80,16 @@ async def readyz(request: Request) -> JSONResponse:
 def create_app(settings: Settings | None = None, schema: Schema | None = None) -> Starlette:
     """The app; engines are opened when it starts serving and closed when it stops."""
     settings = settings or get_settings()
-    schema = schema or build_schema(*QUERIES, types=TYPES, mutations=MUTATIONS, settings=settings)
+    schema = schema or build_schema(
+        *QUERIES, types=TYPES, mutations=MUTATIONS, subscriptions=SUBSCRIPTIONS, settings=settings
+    )
     verifier = TokenVerifier(settings)
     if not verifier.configured:
         log.warning("no token verification key is configured: every GraphQL request will be refused (401)")
     elif settings.environment == "production" and settings.jwt_secret.get_secret_value():
         log.warning("HS256 tokens are accepted (POLEGRAPH_JWT_SECRET is set): that is for development")
     metrics = ApiMetrics()
+    recorder = DirectoryRecorder(settings.directory_refresh_s)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -109,6 +115,10 @@ def create_app(settings: Settings | None = None, schema: Schema | None = None) -
         Route("/readyz", readyz),
         Route("/metrics", prometheus),
         # Every method reaches the endpoint so that the wrong one gets a JSON 405 with Allow.
-        Route("/graphql", GraphQLEndpoint(schema, settings, verifier, metrics).handle, methods=methods),
+        Route(
+            "/graphql", GraphQLEndpoint(schema, settings, verifier, metrics, recorder).handle, methods=methods
+        ),
+        # Subscriptions (graphql-transport-ws); the token comes in connection_init's payload.
+        WebSocketRoute("/graphql", SubscriptionEndpoint(schema, settings, verifier, recorder).handle),
     ]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -54,8 +54,10 @@ from polegraph.api.errors import (
 )
 from polegraph.api.limits import admission
 from polegraph.api.metrics import ApiMetrics
+from polegraph.api.users import observe
 from polegraph.config import Settings
 from polegraph.security.audit import AuditLog, principal_fields
+from polegraph.security.directory import DirectoryRecorder
 from polegraph.security.policy import Principal
 
 log = logging.getLogger(__name__)
@@ -223,12 +225,16 @@ class GraphQLEndpoint:
     """``/graphql``: authenticate, execute, audit, answer (``handle`` is the route's endpoint)."""
 
     def __init__(
-        self, schema: strawberry.Schema, settings: Settings, verifier: TokenVerifier, metrics: ApiMetrics
-    ) -> None:
+        self, schema: strawberry.Schema, settings: Settings, verifier: TokenVerifier, metrics: ApiMetrics,
+        recorder: DirectoryRecorder | None = None,
+    ) -> None:  # fmt: skip
         self.schema = schema
         self.settings = settings
         self.verifier = verifier
         self.metrics = metrics
+        # Each verified principal is recorded in the user directory, for work run on its behalf
+        # later (saved queries); see polegraph.security.directory.
+        self.recorder = recorder or DirectoryRecorder(settings.directory_refresh_s)
 
     async def handle(self, request: Request) -> Response:
         if self._wants_graphiql(request):
@@ -281,12 +287,14 @@ class GraphQLEndpoint:
             exchange.operation_name = params.operation_name
         except ApiError as exc:
             malformed = exc
-        exchange.principal = self.verifier.principal(request.headers.get("authorization"))
+        authorization = request.headers.get("authorization")
+        exchange.principal = self.verifier.principal(authorization)
         if malformed is not None:
             raise malformed
         assert params is not None
         exchange.purpose = _purpose(request, params)
         engines = request.app.state.engines
+        await observe(self.recorder, engines.driver, self.settings, exchange.principal, authorization)
         context = RequestContext(
             principal=exchange.principal, purpose=exchange.purpose, settings=self.settings,
             driver=engines.driver, es=engines.es, request_id=exchange.request_id,

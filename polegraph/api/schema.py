@@ -157,19 +157,21 @@ def build_schema(
     *query_types: type,
     types: Iterable[type] = (),
     mutations: Iterable[type] = (),
+    subscriptions: Iterable[type] = (),
     settings: Settings | None = None,
     budget: CostBudget | None = None,
 ) -> PolegraphSchema:
-    """One schema of ``query_types`` and the shell's fields, and of the ``mutations`` types' fields
-    when there are any, with the request limits applied.
+    """One schema of ``query_types`` and the shell's fields, and of the ``mutations`` and
+    ``subscriptions`` types' fields when there are any, with the request limits applied.
     """
     limits = Limits.from_settings(settings or get_settings())
     budget = budget or CostBudget(limits.budget, limits.window_s)
     query = merge_types("Query", (ShellQuery, *query_types))
-    mutation_types = tuple(mutations)
+    mutation_types, subscription_types = tuple(mutations), tuple(subscriptions)
     return PolegraphSchema(
         query=query,
         mutation=merge_types("Mutation", mutation_types) if mutation_types else None,
+        subscription=merge_types("Subscription", subscription_types) if subscription_types else None,
         types=list(types),
         extensions=[functools.partial(RequestLimits, limits=limits, budget=budget)],
     )

@@ -6,11 +6,17 @@ from neo4j import Driver
 
 from polegraph.schema import load_ontology, neo4j_statements
 
-# Operational nodes outside the POLE ontology: the load journal, linking jobs and link decisions.
+# Operational nodes outside the POLE ontology: the load journal, linking jobs and link decisions;
+# saved queries, their alerts and the user directory (polegraph.queries, polegraph.security.directory).
 OPERATIONAL_STATEMENTS = [
     "CREATE CONSTRAINT load_journal_id_unique IF NOT EXISTS FOR (j:LoadJournal) REQUIRE j.load_id IS UNIQUE",
     "CREATE CONSTRAINT link_job_id_unique IF NOT EXISTS FOR (j:LinkJob) REQUIRE j.job_id IS UNIQUE",
     "CREATE INDEX link_decision_link_idx IF NOT EXISTS FOR (d:LinkDecision) ON (d.link_id)",
+    "CREATE CONSTRAINT saved_query_id_unique IF NOT EXISTS FOR (q:SavedQuery) REQUIRE q.id IS UNIQUE",
+    "CREATE INDEX saved_query_next_run_idx IF NOT EXISTS FOR (q:SavedQuery) ON (q.next_run_at)",
+    "CREATE CONSTRAINT alert_id_unique IF NOT EXISTS FOR (a:Alert) REQUIRE a.id IS UNIQUE",
+    "CREATE INDEX alert_created_idx IF NOT EXISTS FOR (a:Alert) ON (a.created_at)",
+    "CREATE CONSTRAINT directory_user_unique IF NOT EXISTS FOR (u:DirectoryUser) REQUIRE u.user IS UNIQUE",
 ]
 
 
