@@ -361,6 +361,9 @@ def token_cmd(
     ttl: Annotated[
         int | None, typer.Option(help="seconds until it expires (default: POLEGRAPH_JWT_DEFAULT_TTL_S)")
     ] = None,
+    unit: Annotated[
+        str | None, typer.Option(help="the user's unit (saved queries shared with a unit reach it)")
+    ] = None,
 ) -> None:
     """Mint a development token signed with the configured HS256 secret (POLEGRAPH_JWT_SECRET)."""
     from polegraph.api.auth import mint_token
@@ -371,7 +374,7 @@ def token_cmd(
     try:
         token = mint_token(
             get_settings(), user=user, home_force=force, clearance=clearance, roles=split(roles),
-            readable_forces=split(forces), ttl_s=ttl,
+            readable_forces=split(forces), ttl_s=ttl, unit=unit,
         )  # fmt: skip
     except PolegraphError as exc:
         raise _fail(exc) from exc

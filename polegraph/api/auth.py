@@ -194,8 +194,10 @@ def mint_token(
     readable_forces: Iterable[str] = (),
     ttl_s: int | None = None,
     now: float | None = None,
+    unit: str | None = None,
 ) -> str:
-    """A development token signed with the configured HS256 secret."""
+    """A development token signed with the configured HS256 secret (``unit``: the user's unit,
+    which saved queries shared with a unit are shared with)."""
     secret = _secret(settings)
     if secret is None:
         raise ConfigError("no HS256 secret is configured, so no token can be minted", hint=_HS256_SETUP)
@@ -213,6 +215,8 @@ def mint_token(
         "clearance": principal.clearance,
         "roles": sorted(principal.roles),
     }
+    if unit:
+        claims["unit"] = unit
     if settings.jwt_issuer:
         claims["iss"] = settings.jwt_issuer
     if settings.jwt_audience:

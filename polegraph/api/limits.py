@@ -84,6 +84,10 @@ FIELD_WEIGHTS = {
     "CoLocation.convoys": 100,
     "CoLocation.cellCoPresence": 100,
     "CoLocation.sharing": 50,
+    # The intelligence units' watch lists scan every case, missing episode or call of a kind.
+    "Query.closedCaseReappearances": 200,
+    "Query.repeatFoundPlaces": 100,
+    "Query.phonesContactingMissingChildren": 100,
 }
 
 

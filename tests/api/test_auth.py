@@ -264,7 +264,8 @@ def test_the_token_command_mints_with_the_configured_secret(monkeypatch: pytest.
         monkeypatch.setenv("POLEGRAPH_JWT_SECRET", SECRET)
         get_settings.cache_clear()
         args = ["token", "--user", "d.iu", "--force", "NYP", "--clearance", "SECRET",
-                "--roles", "intelligence_unit,analyst", "--forces", "GMP, WYP", "--ttl", "120"]  # fmt: skip
+                "--roles", "intelligence_unit,analyst", "--forces", "GMP, WYP", "--ttl", "120",
+                "--unit", "NYP CSE"]  # fmt: skip
         minted = runner.invoke(cli, args)
         assert minted.exit_code == 0, minted.output
         claims = TokenVerifier(get_settings()).claims(minted.output.strip())
@@ -272,6 +273,7 @@ def test_the_token_command_mints_with_the_configured_secret(monkeypatch: pytest.
         assert claims["readable_forces"] == ["GMP", "NYP", "WYP"]
         assert claims["roles"] == ["analyst", "intelligence_unit"]
         assert claims["exp"] - claims["iat"] == 120
+        assert claims["unit"] == "NYP CSE"
         bad_role = runner.invoke(cli, ["token", "--user", "x", "--force", "GMP", "--roles", "root"])
         assert bad_role.exit_code == 1
         assert "unknown role" in bad_role.output
