@@ -22,6 +22,7 @@ from starlette.routing import Route
 from strawberry import Schema
 
 from polegraph.api.auth import TokenVerifier
+from polegraph.api.chart import chart_routes
 from polegraph.api.data import MUTATIONS, QUERIES, TYPES
 from polegraph.api.http import GraphQLEndpoint
 from polegraph.api.metrics import CONTENT_TYPE_LATEST, ApiMetrics
@@ -110,5 +111,6 @@ def create_app(settings: Settings | None = None, schema: Schema | None = None) -
         Route("/metrics", prometheus),
         # Every method reaches the endpoint so that the wrong one gets a JSON 405 with Allow.
         Route("/graphql", GraphQLEndpoint(schema, settings, verifier, metrics).handle, methods=methods),
+        *chart_routes(),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
