@@ -31,11 +31,13 @@ function tell(text, kind = "error") {
   box.textContent = text;
   box.className = kind;
   box.hidden = false;
+  chart.cy.resize(); // the message takes room from the drawing: clicks must land where nodes are
 }
 
 function quiet() {
   $("message").hidden = true;
   $("message").textContent = "";
+  chart.cy.resize();
 }
 
 function setState(value) {
@@ -220,7 +222,7 @@ function summary() {
   const drawn = chart.cy.nodes().length;
   const parts = [`${drawn} nodes and ${chart.cy.edges().length} ties drawn`];
   if (n.nodeCount > n.nodes.length) {
-    parts.push(`the network has ${n.nodeCount} nodes: the ${n.nodes.length} of highest degree are measured`);
+    parts.push(`the network has ${n.nodeCount} nodes: the ${n.nodes.length} of highest degree are drawn`);
   }
   parts.push(`${n.communityCount} communities`);
   if (n.estimated) parts.push("betweenness and closeness estimated (a large network)");
