@@ -60,11 +60,17 @@ def load_assets(folder: Path = STATIC) -> dict[str, Asset]:
     """The files of the built chart by name; empty (and a warning) when it was never built."""
     manifest = folder / "manifest.json"
     if not manifest.is_file():
-        log.warning("the link chart is not built (%s is missing): /chart answers 404; run make chart", manifest)
+        log.warning(
+            "the link chart is not built (%s is missing): /chart answers 404; run make chart", manifest
+        )
         return {}
     files: dict[str, str] = json.loads(manifest.read_text(encoding="utf-8"))["files"]
     return {
-        name: Asset((folder / name).read_bytes(), MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream"), f'"{digest}"')
+        name: Asset(
+            (folder / name).read_bytes(),
+            MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream"),
+            f'"{digest}"',
+        )
         for name, digest in files.items()
     }
 

@@ -182,6 +182,9 @@ def browser() -> Iterator[Browser]:
 
 @dataclass
 class Tab:
+    """A page of its own browser context, and what its console said: errors and warnings, among
+    them any Content-Security-Policy violation and any uncaught exception."""
+
     page: Page
     console: list[str]
 
@@ -210,16 +213,12 @@ def _message(page: Page) -> str:
     return page.locator("#message").inner_text()
 
 
-def _problems(tab: Tab) -> list[str]:
-    """Console errors and warnings, Content-Security-Policy violations among them."""
-    return list(tab.console)
-
-
 def _within_two_hops(calls: list[CallRow], own: str) -> set[str]:
     first = contacts(calls, own)
     return {own} | first | {n for c in first for n in contacts(calls, c)}
 
 
+@pytest.mark.engines
 def test_the_network_is_drawn_in_community_colours_sized_by_the_chosen_measure(
     api: Api, loaded: Loaded, tab: Tab
 ) -> None:
@@ -261,9 +260,10 @@ def test_the_network_is_drawn_in_community_colours_sized_by_the_chosen_measure(
     assert records
     assert {r["purpose"] for r in records} == {CASE}
     assert drawn <= {i for r in records for i in r["returned_ids"]}
-    assert _problems(tab) == []
+    assert tab.console == []
 
 
+@pytest.mark.engines
 def test_clicking_a_node_merges_its_neighbourhood(api: Api, loaded: Loaded, tab: Tab) -> None:
     page, leader, second = tab.page, loaded.numbers["1"], loaded.numbers["12"]
     open_chart(page, api.base, phone(leader), _token(api.settings, "GMP"), CASE, hops=1)
@@ -281,9 +281,10 @@ def test_clicking_a_node_merges_its_neighbourhood(api: Api, loaded: Loaded, tab:
     assert _message(page) == f"{len(added)} nodes added around +{second}."
     assert "added by a click" in page.locator("#legend").inner_text()
     assert page.locator("#details h2").inner_text() == f"+{second}"
-    assert _problems(tab) == []
+    assert tab.console == []
 
 
+@pytest.mark.engines
 def test_the_time_slider_redraws_the_network_of_the_window(api: Api, loaded: Loaded, tab: Tab) -> None:
     page, leader = tab.page, loaded.numbers["1"]
     open_chart(page, api.base, phone(leader), _token(api.settings, "GMP"), CASE, hops=1)
@@ -301,9 +302,10 @@ def test_the_time_slider_redraws_the_network_of_the_window(api: Api, loaded: Loa
     assert windowed == {phone(n) for n in {leader} | contacts(loaded.calls, leader, until)}
     assert windowed < everything
     assert page.locator("#until-label").inner_text() == until.strftime("%Y-%m-%d %H:%M UTC")
-    assert _problems(tab) == []
+    assert tab.console == []
 
 
+@pytest.mark.engines
 def test_the_chart_exports_as_a_png(api: Api, loaded: Loaded, tab: Tab) -> None:
     page = tab.page
     open_chart(page, api.base, phone(loaded.numbers["1"]), _token(api.settings, "GMP"), CASE, hops=1)
@@ -318,9 +320,10 @@ def test_the_chart_exports_as_a_png(api: Api, loaded: Loaded, tab: Tab) -> None:
     colours: list[str] = page.evaluate("() => window.polegraphChart.communities.map(c => c.colour)")
     exported = colour_counts(page, png, sorted(set(colours)))
     assert sum(count >= 40 for count in exported.values()) >= 2, exported
-    assert _problems(tab) == []
+    assert tab.console == []
 
 
+@pytest.mark.engines
 def test_a_bad_token_is_refused_with_a_message(api: Api, loaded: Loaded, tab: Tab) -> None:
     page = tab.page
     open_chart(page, api.base, phone(loaded.numbers["1"]), "not-a-token", CASE)
@@ -330,9 +333,10 @@ def test_a_bad_token_is_refused_with_a_message(api: Api, loaded: Loaded, tab: Ta
     assert page.evaluate("() => sessionStorage.getItem('polegraph.chart.token')") is None
     assert page.locator("#signed-in").inner_text() == "not signed in"
     # The browser logs the 401 response itself; nothing else goes wrong.
-    assert [p for p in _problems(tab) if "401" not in p] == []
+    assert [p for p in tab.console if "401" not in p] == []
 
 
+@pytest.mark.engines
 def test_another_forces_officer_sees_no_node_it_may_not_read(api: Api, loaded: Loaded, tab: Tab) -> None:
     page, leader = tab.page, loaded.numbers["1"]
     wyp = _token(api.settings, "WYP")
@@ -352,9 +356,10 @@ def test_another_forces_officer_sees_no_node_it_may_not_read(api: Api, loaded: L
         click_node(page, phone(leader))
     assert phone(OUTSIDE) not in node_ids(page)
     assert {n["force"] for n in node_data(page)} == {"GMP"}
-    assert _problems(tab) == []
+    assert tab.console == []
 
 
+@pytest.mark.engines
 def test_a_network_too_large_to_draw_is_explained(
     api: Api, loaded: Loaded, tab: Tab, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -368,6 +373,7 @@ def test_a_network_too_large_to_draw_is_explained(
     assert node_ids(page) == set()
 
 
+@pytest.mark.engines
 def test_a_spent_query_budget_is_explained(
     loaded: Loaded, stack: Settings, es_client: Elasticsearch, tab: Tab, tmp_path: Path
 ) -> None:
