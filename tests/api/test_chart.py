@@ -1,7 +1,7 @@
 """The link chart in headless Chromium against the real app and engines.
 
-Manchester holds CAVIAR's calls (Morselli's wiretap network, as operator call data), its eleven
-phases sixty days apart; West Yorkshire recorded five calls from the leader's phone to a number of
+Manchester holds CAVIAR's calls (Morselli's wiretap network, as operator call data) of four of
+its phases, each phase sixty days after the one before; West Yorkshire recorded five calls from the leader's phone to a number of
 its own. The browser opens ``/chart?id=...`` as an investigator does, enters a token and a
 purpose, and the tests read what cytoscape drew and what the screen shows. The first tests need
 neither engines nor a browser: the page's headers, and the committed bundle against its sources.
@@ -49,6 +49,9 @@ from tests.conftest import Engines, empty
 CAVIAR = Path(__file__).resolve().parents[3] / "shared" / "data" / "caviar" / "phases"
 START = dt.datetime(1994, 3, 1, 9, 0, tzinfo=dt.UTC)
 PHASE_GAP = dt.timedelta(days=60)
+# Four of the eleven phases (658 calls, 55 people) keep the load to seconds; N12 talks to nine
+# people in them whom N1 never called.
+PHASES = (1, 2, 5, 9)
 OUTSIDE = number(0, block=902)  # West Yorkshire's own number
 CASE = PURPOSE["X-Purpose"]
 
@@ -148,12 +151,10 @@ def loaded(
     empty(engines)
     folder = tmp_path_factory.mktemp("chart")
     numbers: dict[str, str] = {}
-    phases = sorted(CAVIAR.glob("CAVIAR*.csv"), key=lambda p: int(p.stem.removeprefix("CAVIAR")))
-    assert len(phases) == 11
     calls = [
         call
-        for phase, path in enumerate(phases)
-        for call in matrix_calls(path, START + phase * PHASE_GAP, numbers)
+        for phase in PHASES
+        for call in matrix_calls(CAVIAR / f"CAVIAR{phase}.csv", START + (phase - 1) * PHASE_GAP, numbers)
     ]
     load_to_graph(engines, "cdr", write_cdr(folder / "caviar.csv", calls), "GMP")
     leader = numbers["1"]
@@ -226,12 +227,11 @@ def test_the_network_is_drawn_in_community_colours_sized_by_the_chosen_measure(
     open_chart(page, api.base, phone(leader), _token(api.settings, "GMP"), CASE)
     assert page.locator("#cy").get_attribute("data-state") == "ready", _message(page)
 
-    # The hundred nodes of highest degree within two hops are drawn (the API's page), the leader centred.
+    # Everyone within two hops is drawn (fewer than the hundred nodes the API gives at most).
     reach = {phone(n) for n in _within_two_hops(loaded.calls, leader)}
+    assert len(reach) <= 100
     drawn = node_ids(page)
-    assert len(drawn) == min(100, len(reach))
-    assert phone(leader) in drawn
-    assert drawn <= reach
+    assert drawn == reach
     nodes = {n["id"]: n for n in node_data(page)}
     assert nodes[phone(leader)]["seed"] is True
     assert {n["force"] for n in nodes.values()} == {"GMP"}
