@@ -1,10 +1,11 @@
 """The link chart in headless Chromium against the real app and engines.
 
-Manchester holds CAVIAR's calls (Morselli's wiretap network, as operator call data) of four of
-its phases, each phase sixty days after the one before; West Yorkshire recorded five calls from the leader's phone to a number of
-its own. The browser opens ``/chart?id=...`` as an investigator does, enters a token and a
-purpose, and the tests read what cytoscape drew and what the screen shows. The first tests need
-neither engines nor a browser: the page's headers, and the committed bundle against its sources.
+Manchester holds CAVIAR's calls (Morselli's wiretap network, as operator call data) of four of its
+phases, each sixty days after the one before; West Yorkshire recorded five calls from the leader's
+phone to a number of its own. The browser opens ``/chart?id=...`` as an investigator does, enters
+a token and a purpose, and the tests read what cytoscape drew and what the screen shows. The first
+tests need neither engines nor a browser: the page's headers, and the committed bundle against its
+sources.
 """
 
 from __future__ import annotations
