@@ -78,6 +78,15 @@ async function domainOf(seed) {
   }
 }
 
+/** An empty drawing: no nodes, legend, details, summary or export. */
+function wipe() {
+  chart.clear();
+  legend();
+  details(null);
+  $("summary").textContent = "";
+  $("export").disabled = true;
+}
+
 function failed(error) {
   if (!(error instanceof ApiError)) throw error;
   tell(error.message, error.kind === "signed-out" ? "info" : "error");
@@ -115,7 +124,9 @@ async function draw() {
     $("export").disabled = found.network.nodes.length === 0;
     setState("ready");
   } catch (error) {
-    if (ticket === state.ticket) failed(error);
+    if (ticket !== state.ticket) return;
+    wipe(); // a drawing of another window or entity beside the message would mislead
+    failed(error);
   }
 }
 
@@ -268,9 +279,7 @@ $("forget").addEventListener("click", () => {
   sessionStorage.removeItem(TOKEN);
   sessionStorage.removeItem(PURPOSE);
   $("purpose").value = "";
-  chart.clear();
-  legend();
-  details(null);
+  wipe();
   showSignedIn();
   setState("empty");
 });

@@ -364,14 +364,23 @@ def test_another_forces_officer_sees_no_node_it_may_not_read(api: Api, loaded: L
 def test_a_network_too_large_to_draw_is_explained(
     api: Api, loaded: Loaded, tab: Tab, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(analytics, "MAX_NODES", 20)  # the served app runs in this process
-    page = tab.page
-    open_chart(page, api.base, phone(loaded.numbers["1"]), _token(api.settings, "GMP"), CASE)
+    page, leader = tab.page, loaded.numbers["1"]
+    one_hop = {leader} | contacts(loaded.calls, leader)
+    # The served app runs in this process: a limit between the one-hop and the two-hop network.
+    monkeypatch.setattr(analytics, "MAX_NODES", len(one_hop) + 1)
+    assert len(_within_two_hops(loaded.calls, leader)) > len(one_hop) + 1
+    open_chart(page, api.base, phone(leader), _token(api.settings, "GMP"), CASE, hops=1)
+    assert len(node_ids(page)) == len(one_hop)
+
+    with settled(page):
+        page.select_option("#hops", "2")
     message = _message(page)
     assert message.startswith("The network is too large to draw:"), message
-    assert "more than 20 nodes" in message
+    assert f"more than {len(one_hop) + 1} nodes" in message
     assert message.endswith("Choose fewer hops or a narrower time window.")
+    # The one-hop drawing is not left beside the message as if it were the answer.
     assert node_ids(page) == set()
+    assert page.locator("#export").is_disabled()
 
 
 @pytest.mark.engines
