@@ -24,6 +24,7 @@ import pytest
 from elasticsearch import Elasticsearch
 from neo4j import Driver
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from polegraph.api import chart
@@ -102,6 +103,14 @@ def test_the_page_is_served_with_a_strict_content_security_policy() -> None:
     # Only the built files are served: not the manifest, not the page twice, nothing outside.
     for name in ("manifest.json", "index.html", "..%2F..%2Fapp.py", "missing.js"):
         assert client.get(f"/chart/assets/{name}").status_code == 404, name
+
+
+def test_an_unbuilt_chart_is_a_404_not_a_failure_to_start(tmp_path: Path) -> None:
+    client = TestClient(Starlette(routes=chart.chart_routes(tmp_path)))  # a folder without a build
+    for path in ("/chart", "/chart/assets/chart.js"):
+        missing = client.get(path)
+        assert missing.status_code == 404, path
+        assert missing.headers["content-security-policy"] == chart.CSP
 
 
 def test_the_committed_bundle_is_built_from_the_committed_sources() -> None:
