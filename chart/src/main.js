@@ -88,7 +88,11 @@ function wipe() {
 }
 
 function failed(error) {
-  if (!(error instanceof ApiError)) throw error;
+  if (!(error instanceof ApiError)) {
+    tell(`The chart failed: ${error}. Reload the page; if it happens again, report it.`);
+    setState("error");
+    throw error; // to the console, with its stack
+  }
   tell(error.message, error.kind === "signed-out" ? "info" : "error");
   setState("error");
 }
@@ -97,6 +101,7 @@ async function draw() {
   const seed = $("entity").value.trim();
   if (!seed) {
     tell("Enter the ID of an entity (copy it from a search or a profile) to centre the chart on.", "info");
+    setState("empty");
     return;
   }
   // The ID is the only thing the address holds: it can be shared; the token never is.
@@ -106,11 +111,12 @@ async function draw() {
   quiet();
   try {
     if (state.seed !== seed) {
-      time.setDomain(await domainOf(seed));
+      const domain = await domainOf(seed);
+      if (ticket !== state.ticket) return;
+      time.setDomain(domain);
       state.seed = seed;
     }
-    const window = time.window();
-    const found = await ask(NETWORK, { ids: [seed], hops: Number($("hops").value), ...window });
+    const found = await ask(NETWORK, { ids: [seed], hops: Number($("hops").value), ...time.window() });
     if (ticket !== state.ticket) return; // a later request has taken over
     state.network = found.network;
     state.expanded = new Set();
@@ -151,7 +157,7 @@ async function expand(node) {
   }
 }
 
-function swatch(colour, ring = false) {
+function swatch(colour, ring = null) {
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("class", "swatch");
   svg.setAttribute("width", "14");
