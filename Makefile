@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV := .venv
 PG := $(VENV)/bin/polegraph
 
-.PHONY: help env demo test lint typecheck unit stack-up stack-down bench
+.PHONY: help env demo test lint typecheck unit stack-up stack-down bench chart
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,3 +49,6 @@ stack-down: env  ## stop them
 bench: env  ## the baseline: raw Neo4j writes, raw ES bulk, raw model encode
 	$(PG) stack up
 	$(VENV)/bin/python bench/baseline.py
+
+chart:  ## rebuild the link chart (polegraph/api/static/chart) from chart/ (needs node and npm)
+	cd chart && npm ci --ignore-scripts --no-audit --no-fund && node build.mjs

@@ -23,6 +23,7 @@ from starlette.routing import Route, WebSocketRoute
 from strawberry import Schema
 
 from polegraph.api.auth import TokenVerifier
+from polegraph.api.chart import chart_routes
 from polegraph.api.data import MUTATIONS, QUERIES, SUBSCRIPTIONS, TYPES
 from polegraph.api.http import GraphQLEndpoint
 from polegraph.api.metrics import CONTENT_TYPE_LATEST, ApiMetrics
@@ -120,5 +121,6 @@ def create_app(settings: Settings | None = None, schema: Schema | None = None) -
         ),
         # Subscriptions (graphql-transport-ws); the token comes in connection_init's payload.
         WebSocketRoute("/graphql", SubscriptionEndpoint(schema, settings, verifier, recorder).handle),
+        *chart_routes(),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
