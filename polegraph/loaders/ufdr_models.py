@@ -3,7 +3,8 @@
 UFDR and XRY readers turn what a tool wrote into ``Record``s of one ``Extraction`` (the handset);
 ``ExtractionGraph`` turns them into bundles by one set of rules, reading times with
 ``types.event_time``. Parties of the handset's own calls and SMS are Phones (E.164); of app
-messages, Accounts (a WhatsApp handle is its E.164 number). The handset's owner anchors the
+messages, Accounts (a WhatsApp handle is its E.164 number, and the account is registered to that
+Phone by ``HAS_PHONE``). The handset's owner anchors the
 extraction: where a record leaves out the owner's side (an inbox SMS names only its sender), the
 owner's phone, or the owner's account in that chat, fills it. A contact is a Person "as saved by the
 owner": the saved name is an alias, ``HAS_PHONE {saved_as}`` carries it to the number, and the
@@ -159,6 +160,9 @@ class ExtractionGraph:
         record_id = f"{extraction.extraction_id}:device"
         self.source = SourceRecord(ctx.system, ctx.force, record_id, 0, extraction.payload)
         self.owner_uid = source_uid("Person", self.source, "owner")
+        # Accounts already tied to their number by an earlier record of this extraction: the link
+        # is asserted once per extraction, not by each of an account's thousands of messages.
+        self._numbered: set[str] = set()
 
     def device_bundle(self) -> Bundle:
         """The handset, its number and its owner (a Person known only as the user of the handset)."""
@@ -205,7 +209,14 @@ class ExtractionGraph:
     def _account(self, b: BundleBuilder, code: str, ident: str) -> Node:
         handle = account_handle(ident)
         props = {"platform": code, "handle": handle, "raw_values": [ident]}
-        return b.node("Account", value_uid("Account", f"{code}:{handle}"), props)
+        account = b.node("Account", value_uid("Account", f"{code}:{handle}"), props)
+        # A handle that is a phone number (a WhatsApp JID, a Signal number) is registered to that
+        # number: the account meets the Phone that custody, call data or a contact list recorded.
+        numbered = handle.startswith("+") and account.uid not in self._numbered
+        if numbered and (phone := add_object(b, "Phone", handle)) is not None:
+            b.edge("HAS_PHONE", account, phone)
+            self._numbered.add(account.uid)
+        return account
 
     def _owner(self, b: BundleBuilder, rec: Record, call: bool) -> Node | None:
         for party in (*rec.parties, *rec.participants):

@@ -118,6 +118,22 @@ def test_chats_in_two_languages_with_accounts() -> None:
     assert nodes(group, "Message")[0].props["message_type"] == "CHAT"
 
 
+def test_a_numbered_account_is_registered_to_its_phone_once_per_extraction() -> None:
+    items = read_items("ufdr", SAMPLE)
+    registered = Counter(
+        (e.start_uid, e.end_uid) for b in bundles(items) for e in edges(b, "HAS_PHONE")
+        if e.start_uid.startswith("account:")
+    )  # fmt: skip
+    # WhatsApp handles are numbers: each meets the Phone other systems record, asserted once.
+    assert registered == {
+        ("account:WHATSAPP:+447700900123", OWNER_PHONE): 1,
+        ("account:WHATSAPP:+447700900456", DAN_PHONE): 1,
+        ("account:WHATSAPP:+447700900999", "phone:+447700900999"): 1,
+    }
+    # A username is not a number: the Snapchat accounts stay accounts only.
+    assert not any("SNAPCHAT" in start for start, _ in registered)
+
+
 def test_contacts_are_persons_as_saved_by_the_owner() -> None:
     items = read_items("ufdr", SAMPLE)
     contacts = {nodes(b, "Person")[0].props["aliases"][0]: b for b in by_model(items)["Contact"]}
