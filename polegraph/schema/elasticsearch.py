@@ -96,6 +96,7 @@ _COMPUTED: dict[str, Mapping] = {
     "name_keys": _keyword_object("folded", "phonetic", "variant", "initials", "fingerprint"),
     "location": {"type": "geo_point"},  # from the type's `geo` properties
     "period": {"type": "date_range"},  # from the type's `period` properties
+    "access_class": _KEYWORD,  # classifications of the `access` tokens: "within clearance"
 }
 
 
@@ -142,7 +143,7 @@ def _body(fields: Mapping) -> dict[str, Any]:
 
 
 def _entity_fields(entities: list[EntityType], dims: int) -> Mapping:
-    fields = {n: _COMPUTED[n] for n in ("label", "labels", "source_systems")}
+    fields = {n: _COMPUTED[n] for n in ("label", "labels", "source_systems", "access_class")}
     props = [p for e in entities for p in e.properties.values() if p.searchable]
     for prop in props:
         field = search_field(prop)

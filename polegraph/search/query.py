@@ -54,7 +54,7 @@ from polegraph.search.results import (
     build_hit,
     restricted_counts,
 )
-from polegraph.security.policy import Principal, es_filter, es_restricted_filter
+from polegraph.security.policy import Principal, es_filter, es_restricted_filter, readable_tokens
 
 MAX_PAGE = 100
 PIT_KEEP_ALIVE = "5m"
@@ -138,6 +138,7 @@ class PreparedSearch:
     digest: str
     first: int
     cursor: Cursor | None
+    readable: frozenset[str]  # the principal's access tokens (labels shown on hits)
     searches: list[tuple[dict[str, Any], bool]] = field(default_factory=list)
     roles: dict[str, int] = field(default_factory=dict)  # ranked, restricted, knn, knn_restricted
 
@@ -170,7 +171,9 @@ def prepare_search(
     mode = "hybrid" if hybrid else "lexical"
     digest = search_digest(principal, text, filters, mode)
     cursor = decode_cursor(after, digest) if after else None
-    prepared = PreparedSearch(settings.index_name("entities"), parsed, plan, mode, digest, first, cursor)
+    prepared = PreparedSearch(
+        settings.index_name("entities"), parsed, plan, mode, digest, first, cursor, readable_tokens(principal)
+    )
     pit = cursor.pit if cursor else None
     restricted = es_restricted_filter(principal)
 
@@ -242,7 +245,7 @@ def read_answers(
     if "knn" in roles:
         semantic = responses[roles["knn"]]["hits"]["hits"]
         fused = fuse(main["hits"]["hits"], semantic)
-        hits, more, last = _hybrid_page(plan, fused, first, cursor)
+        hits, more, last = _hybrid_page(plan, fused, first, cursor, prepared.readable)
         if total > WINDOW or len(semantic) >= WINDOW:
             notes.append(
                 f"hybrid ranking covers the best {WINDOW} of each ranking: narrow the search to see more"
@@ -253,7 +256,7 @@ def read_answers(
         raw_hits = main["hits"]["hits"]
         more = len(raw_hits) > first
         page = raw_hits[:first]
-        hits = [build_hit(h, plan, float(h["sort"][0])) for h in page]
+        hits = [build_hit(h, plan, float(h["sort"][0]), readable=prepared.readable) for h in page]
         last = (float(page[-1]["sort"][0]), str(page[-1]["sort"][1])) if page else None
 
     next_cursor = None
@@ -276,19 +279,19 @@ def read_answers(
 
 
 def _hybrid_page(
-    plan: QueryPlan, fused: list[Fused], first: int, cursor: Cursor | None
+    plan: QueryPlan, fused: list[Fused], first: int, cursor: Cursor | None, readable: frozenset[str]
 ) -> tuple[list[Hit], bool, tuple[float, str] | None]:
     """One page of the fused ranking: its hits, whether more follow, and its last key."""
     if cursor is not None:
         fused = [f for f in fused if (-f.score, f.uid) > (-cursor.score, cursor.uid)]
     page = fused[:first]
     last = (page[-1].score, page[-1].uid) if page else None
-    return [_fused_hit(plan, f) for f in page], len(fused) > first, last
+    return [_fused_hit(plan, f, readable) for f in page], len(fused) > first, last
 
 
-def _fused_hit(plan: QueryPlan, fused: Fused) -> Hit:
+def _fused_hit(plan: QueryPlan, fused: Fused, readable: frozenset[str]) -> Hit:
     similarity = cosine(float(fused.semantic["_score"])) if fused.semantic is not None else None
     if fused.lexical is not None:
-        return build_hit(fused.lexical, plan, fused.score, similarity=similarity)
+        return build_hit(fused.lexical, plan, fused.score, similarity=similarity, readable=readable)
     assert fused.semantic is not None
-    return build_hit(fused.semantic, plan, fused.score, matched=[], similarity=similarity)
+    return build_hit(fused.semantic, plan, fused.score, matched=[], similarity=similarity, readable=readable)

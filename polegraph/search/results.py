@@ -9,9 +9,14 @@ from typing import Any
 from polegraph.search.clauses import QueryPlan
 from polegraph.search.explain import as_list, explain, hit_title
 from polegraph.search.parse import ParsedQuery
+from polegraph.security.policy import shown_labels
 
-# Fields of the index document that are machinery, not the record: never handed out.
-HIDDEN_FIELDS = ("embedding", "embedding_hash", "name_keys", "source_keys", "load_ids", "updated_at")
+# Fields of the index document that are machinery, not the record: never handed out (the access
+# tokens name the records of other forces behind a shared node).
+HIDDEN_FIELDS = (
+    "embedding", "embedding_hash", "name_keys", "source_keys", "load_ids", "updated_at",
+    "access", "access_class",
+)  # fmt: skip
 # What a search asks Elasticsearch for: all but the vector and the provenance lists.
 SOURCE_EXCLUDES = ["embedding", "embedding_hash", "source_keys", "load_ids", "updated_at"]
 HIGHLIGHT: Mapping[str, Any] = {
@@ -70,9 +75,16 @@ def build_hit(
     matched: list[str] | None = None,
     similarity: float | None = None,
     reasons: tuple[str, ...] = (),
+    readable: frozenset[str],
 ) -> Hit:
-    """A ``Hit`` from an Elasticsearch hit (``_source``, ``highlight``, ``matched_queries``)."""
+    """A ``Hit`` from an Elasticsearch hit (``_source``, ``highlight``, ``matched_queries``).
+
+    ``readable`` is the principal's set of access tokens: a shared node shows the labels of a record
+    the principal may read (``shown_labels``).
+    """
     source = dict(raw.get("_source", {}))
+    access = [str(t) for t in as_list(source.get("access")) if t in readable]
+    source = shown_labels(source, access)
     highlight = {k: tuple(v) for k, v in raw.get("highlight", {}).items()}
     lines = reasons
     if plan is not None:
