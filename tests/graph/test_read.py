@@ -124,7 +124,8 @@ def test_neighbourhood_is_readable_and_its_total_counts_only_what_is_shown(
         assert "phone:+447911100001" in {n.node.uid for n in seen}
         assert {n.node.uid for n in seen} <= lan
         phone = next(n.node for n in seen if n.node.uid == "phone:+447911100001")
-        assert phone.props["force"] == "LAN" and stored[phone.uid]["force"] == "WYP"
+        assert phone.props["force"] == "LAN"
+        assert stored[phone.uid]["force"] == "WYP"
 
 
 def test_neighbourhood_window_and_filter(network: Network) -> None:

@@ -10,8 +10,8 @@ from polegraph.errors import PolegraphError
 from polegraph.security.policy import (
     AccessDenied,
     Principal,
-    cypher_predicate,
     access_token,
+    cypher_predicate,
     es_filter,
     es_restricted_filter,
     readable_tokens,
@@ -153,8 +153,10 @@ def test_tokens_encode_the_rules_of_the_labels() -> None:
 
 
 def test_a_shared_node_shows_the_labels_of_a_record_the_reader_may_read() -> None:
-    owner = {"force": "GMP", "classification": "OFFICIAL", "handling_code": "C",
-             "handling_conditions": "GMP serious crime only", "caveat": "LOCSEN", "e164": "+447911100002"}  # fmt: skip
+    owner = {
+        "force": "GMP", "classification": "OFFICIAL", "handling_code": "C",
+        "handling_conditions": "GMP serious crime only", "caveat": "LOCSEN", "e164": "+447911100002",
+    }  # fmt: skip
     # GMP reads its own record: the owner's labels, conditions and all.
     assert shown_labels(owner, ["GMP|OFFICIAL|C", "WYP|OFFICIAL|P"]) == owner
     # WYP reads only its own record behind the node: its labels, nothing of GMP's conditions.
