@@ -21,7 +21,9 @@ not yet in it (``polegraph.security.policy``): the policy reads a node when any 
 readable, so a force always sees the phone its own records hold, and another force's handling-C
 record does not make it visible to all. Its raw values are kept with their records' tokens too
 (``raw_access``), so a read shows only the raw values of records the reader may read. An edge that
-several records assert gains their tokens the same way. A node keyed by its source record, and a
+several records assert keeps the labels of the first (a later record's labels laid over them
+would mix two records' labels, one's code with the other's force) and gains their tokens the
+same way. A node keyed by its source record, and a
 SourceRecord, has the one token of its record's labels. The list is bounded by forces x
 classifications x handling codes, so it is never capped.
 
@@ -226,7 +228,8 @@ def _edge_query(rel: str, start: str, end: str) -> str:
         raise SchemaError(f"refusing to write {rel!r} from {start!r} to {end!r}")
     return (
         f"UNWIND $rows AS r MATCH (a:`{start}` {{uid: r.start}}) MATCH (b:`{end}` {{uid: r.end}}) "
-        f"MERGE (a)-[e:`{rel}` {{uid: r.key}}]->(b) SET e += r.labels, e += r.props{_set_times('e', rel)}, "
+        f"MERGE (a)-[e:`{rel}` {{uid: r.key}}]->(b) ON CREATE SET e += r.labels "
+        f"SET e += r.props{_set_times('e', rel)}, "
         f"e.source_keys = {append_sources('e.source_keys', capped=False)}, "
         f"e.load_ids = {_append_load('e.load_ids')}, {_append_access('e')} "
         "RETURN sum(r.asserted) AS written"
@@ -254,13 +257,14 @@ def _unique(values: list[Any]) -> list[Any]:
 class _Fold:
     """One row per node (or edge) of a batch: what its records assert, in record order."""
 
-    def __init__(self, *, gather: bool = False) -> None:
+    def __init__(self, *, shared: bool = False) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
         self.asserted = 0
-        # Gather the access tokens of every record (shared nodes, edges), or keep the last record's.
-        self.gather = gather
+        # Many records assert one node or edge (shared nodes, edges): the first record's labels stay
+        # and every record's token is gathered. Otherwise the last record's labels and token stand.
+        self.shared = shared
 
-    def add(self, uid: str, row: dict[str, Any], source: dict[str, str], *, first_labels: bool) -> None:
+    def add(self, uid: str, row: dict[str, Any], source: dict[str, str]) -> None:
         self.asserted += 1
         old = self.rows.get(uid)
         if old is None:
@@ -270,13 +274,13 @@ class _Fold:
         # a shared node keeps the security labels of the record that created it.
         old["props"] = {**old["props"], **row["props"]}
         old["times"] = {**old["times"], **row["times"]}
-        if not first_labels:
+        if not self.shared:
             old["labels"] = {**old["labels"], **row["labels"]}
         for name, values in row.get("lists", {}).items():
             old["lists"][name] = _unique([*old["lists"].get(name, []), *values])
         if source not in old["sources"]:
             old["sources"].append(source)
-        if not self.gather:
+        if not self.shared:
             old["access"] = [row["token"]]
         elif row["token"] not in old["access"]:
             old["access"].append(row["token"])
@@ -305,7 +309,7 @@ def _prepare(bundles: Sequence[Bundle], ctx: LoadContext) -> _Batch:
         }  # fmt: skip
         token = labels_token(labels)
         row = {"uid": key, "props": props, "times": {}, "labels": {}, "token": token}
-        batch.sources.add(key, row, source, first_labels=False)
+        batch.sources.add(key, row, source)
         for node in bundle.nodes:
             lists = _list_properties(node.label)
             stored, times = _stored(node.label, node.props)
@@ -321,14 +325,14 @@ def _prepare(bundles: Sequence[Bundle], ctx: LoadContext) -> _Batch:
                 "lists": values,
             }
             shared = _shared(node.label)
-            fold = batch.nodes.setdefault(node.label, _Fold(gather=shared))
-            fold.add(node.uid, row, source, first_labels=shared)
+            fold = batch.nodes.setdefault(node.label, _Fold(shared=shared))
+            fold.add(node.uid, row, source)
         for edge in bundle.edges:
             props, times = _stored(edge.type, edge.props)
             row = {"start": edge.start_uid, "end": edge.end_uid, "key": edge.key, "labels": labels,
                    "props": props, "times": times, "token": token}  # fmt: skip
-            fold = batch.edges.setdefault((edge.type, edge.start_label, edge.end_label), _Fold(gather=True))
-            fold.add(edge.key, row, source, first_labels=False)
+            fold = batch.edges.setdefault((edge.type, edge.start_label, edge.end_label), _Fold(shared=True))
+            fold.add(edge.key, row, source)
     return batch
 
 
