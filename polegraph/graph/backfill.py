@@ -5,14 +5,16 @@ unreadable, so a graph loaded before then must be given it once. The records beh
 known: a node links to every SourceRecord that asserts it (``FROM_SOURCE``) and an edge lists their
 keys (``source_keys``); each SourceRecord holds its record's labels. So a shared node gets the tokens
 of all its records, its owner's (its own labels) first, as the writer would have written them. Its
-raw values cannot be told apart by record any more: they are kept under the owner's token, so a
-reader of another record sees none of them until that record is loaded again.
+raw values cannot be told apart by record any more: a node of one token keeps them under it, and a
+node of several shows them to nobody (``raw_access`` empty: any guess could show one force another's
+raw form) until its records are loaded again.
 
 Links between persons (``POSSIBLE_SAME_AS``, ``SAME_AS``, ``NOT_SAME_AS``) carry the labels the
 linker derived from both ends: they get that one token, as the linker writes it.
 
-Only what lacks ``access`` is touched, in transactions of ``BATCH`` rows: running it again changes
-nothing. The index documents are built from the nodes, so ``polegraph reindex`` follows it.
+Only POLE nodes, SourceRecords and labelled edges are given tokens (a load journal's force is no
+security label), and only those that lack ``access``, in transactions of ``BATCH`` rows: running it
+again changes nothing. The index documents are built from the nodes, so ``polegraph reindex`` follows it.
 """
 
 from __future__ import annotations
@@ -41,13 +43,14 @@ def _distinct(tokens: str) -> str:
 
 
 _NODES = (
-    "MATCH (n) WHERE n.access IS NULL AND n.force IS NOT NULL "
+    "MATCH (n) WHERE (n:Entity OR n:SourceRecord) AND n.access IS NULL AND n.force IS NOT NULL "
     "CALL (n) { "
     f"WITH n, [{_token('n')}] + COLLECT {{ MATCH (n)-[:FROM_SOURCE]->(s:SourceRecord) "
-    f"WHERE s.force IS NOT NULL RETURN {_token('s')} }} AS tokens "
-    f"SET n.access = {_distinct('tokens')}, "
+    f"WHERE s.force IS NOT NULL RETURN {_token('s')} }} AS found "
+    f"WITH n, {_distinct('found')} AS tokens "
+    "SET n.access = tokens, "
     "n.raw_access = CASE WHEN n.raw_values IS NULL THEN n.raw_access "
-    "ELSE [x IN n.raw_values | tokens[0] + '|' + x] END "
+    "WHEN size(tokens) > 1 THEN [] ELSE [x IN n.raw_values | tokens[0] + '|' + x] END "
     f"}} IN TRANSACTIONS OF {BATCH} ROWS "
     "RETURN count(n) AS n"
 )
