@@ -22,10 +22,9 @@ readable, so a force always sees the phone its own records hold, and another for
 record does not make it visible to all. Its raw values are kept with their records' tokens too
 (``raw_access``), so a read shows only the raw values of records the reader may read. An edge that
 several records assert keeps the labels of the first (a later record's labels laid over them
-would mix two records' labels, one's code with the other's force) and gains their tokens the
-same way. A node keyed by its source record, and a
-SourceRecord, has the one token of its record's labels. The list is bounded by forces x
-classifications x handling codes, so it is never capped.
+would mix two records' labels, one's code with the other's force) and gains their tokens the same
+way. A node keyed by its source record, and a SourceRecord, has the one token of its record's
+labels. The list is bounded by forces x classifications x handling codes, so it is never capped.
 
 Only nodes whose stored properties changed come back from a write (their index documents are built
 from them); ``all_documents`` returns every node written, for a batch re-done after an interruption

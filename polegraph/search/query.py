@@ -54,12 +54,26 @@ from polegraph.search.results import (
     build_hit,
     restricted_counts,
 )
-from polegraph.security.policy import Principal, es_filter, es_restricted_filter, readable_tokens
+from polegraph.security.policy import (
+    Principal,
+    es_cleared_forces,
+    es_filter,
+    es_restricted_filter,
+    readable_tokens,
+)
 
 MAX_PAGE = 100
 PIT_KEEP_ALIVE = "5m"
 SORT = [{"_score": "desc"}, {"uid": "asc"}]
-BY_FORCE = {"by_force": {"terms": {"field": "force", "size": 500}}}
+
+
+def by_force(principal: Principal) -> dict[str, Any]:
+    """Restricted hits counted by the forces of their records within clearance (``restricted_counts``)."""
+    return {
+        "by_force": {
+            "terms": {"field": "access_forces", "size": 500, "include": es_cleared_forces(principal)}
+        }
+    }
 
 
 def _check_page(first: int) -> None:
@@ -83,9 +97,11 @@ def _ranked_body(plan: QueryPlan, principal: Principal, filters: SearchFilter, s
     return body
 
 
-def _restricted_body(plan: QueryPlan, restricted: dict[str, Any], filters: SearchFilter) -> dict[str, Any]:
+def _restricted_body(
+    plan: QueryPlan, restricted: dict[str, Any], filters: SearchFilter, aggs: dict[str, Any]
+) -> dict[str, Any]:
     query = {"bool": {"filter": [plan.match_clause(), restricted, *filter_clauses(filters)]}}
-    return {"query": query, "size": 0, "track_total_hits": True, "aggs": BY_FORCE}
+    return {"query": query, "size": 0, "track_total_hits": True, "aggs": aggs}
 
 
 def _on_pit(body: dict[str, Any], pit: str | None) -> dict[str, Any]:
@@ -182,7 +198,7 @@ def prepare_search(
         ranked["search_after"] = cursor.after()
     prepared.add("ranked", _on_pit(ranked, pit), pit is not None)
     if restricted is not None:
-        prepared.add("restricted", _restricted_body(plan, restricted, filters))
+        prepared.add("restricted", _restricted_body(plan, restricted, filters, by_force(principal)))
     if encoder is not None and hybrid:
         vector = query_vector(encoder, parsed.free_text, settings.embedding_dims)
         allowed = [es_filter(principal), *filter_clauses(filters)]
@@ -191,7 +207,7 @@ def prepare_search(
         if restricted is not None:
             unreadable = [restricted, *filter_clauses(filters)]
             hidden = knn_body(vector, unreadable, k=WINDOW, similarity=min_similarity, size=0)
-            prepared.add("knn_restricted", hidden | {"aggs": BY_FORCE})
+            prepared.add("knn_restricted", hidden | {"aggs": by_force(principal)})
     return prepared
 
 

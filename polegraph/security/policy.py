@@ -158,6 +158,26 @@ def es_filter(principal: Principal) -> dict[str, Any]:
     return {"terms": {"access": sorted(readable_tokens(principal))}}
 
 
+def access_forces(tokens: Sequence[str]) -> list[str]:
+    """``FORCE|CLASS`` for each force among ``tokens``, with the lowest classification of its tokens.
+
+    A document lists them (``access_forces``) so that restricted hits are counted per force exactly:
+    each document once for each force with a record behind it within the principal's clearance
+    (``es_cleared_forces``), and never for a force whose only record there is above it.
+    """
+    lowest: dict[str, int] = {}
+    for token in tokens:
+        force, classification, _ = token_parts(token)
+        rank = CLASSIFICATIONS.index(classification)
+        lowest[force] = min(rank, lowest.get(force, rank))
+    return [f"{force}{TOKEN_SEP}{CLASSIFICATIONS[rank]}" for force, rank in sorted(lowest.items())]
+
+
+def es_cleared_forces(principal: Principal) -> str:
+    """A Lucene regular expression of the ``access_forces`` within the principal's clearance."""
+    return ".*\\|(" + "|".join(principal.classifications) + ")"
+
+
 def es_restricted_filter(principal: Principal) -> dict[str, Any] | None:
     """Documents within the principal's clearance that it may not read: counted, never shown.
 
