@@ -11,7 +11,7 @@ or ``es_filter``; there is no unfiltered read path for the API. The rules:
 - **Handling code C** (sharing only under stated conditions): readable by the owning force only;
   other forces learn at most that it exists, as a restricted hit.
 - **Restricted hits**: a record the principal could read by clearance but not by force or handling
-  shows only as a count per owning force ("contact its intelligence unit"), and only when the
+  shows only as a count per force holding it ("contact its intelligence unit"), and only when the
   principal's policy allows it. A record above the principal's clearance is never counted.
 
 **Access tokens.** A node keyed by its value (a phone, an address) is asserted by records of many
