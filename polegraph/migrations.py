@@ -1,8 +1,10 @@
-"""``polegraph init``: every migration of both engines, from ``polegraph/schema/``."""
+"""``polegraph init``: every migration of both engines, from ``polegraph/schema/``, and the access
+tokens of a graph written before nodes and edges carried them (``graph/backfill.py``)."""
 
 from __future__ import annotations
 
 from polegraph.config import Settings
+from polegraph.graph.backfill import backfill_access
 from polegraph.graph.driver import open_driver
 from polegraph.graph.migrations import apply_schema
 from polegraph.schema import es_indices, load_ontology
@@ -17,6 +19,11 @@ def migrate(settings: Settings) -> list[tuple[str, str, str]]:
     try:
         applied = apply_schema(driver, settings.neo4j_database, settings.embedding_dims)
         rows += [("neo4j", name, state) for name, state in applied]
+        filled = backfill_access(driver, settings.neo4j_database)
+        state = "exists"  # nothing lacks them, as every state of an idempotent migration reads
+        if filled.nodes or filled.edges:
+            state = f"created on {filled.nodes} nodes, {filled.edges} edges: run polegraph reindex"
+        rows.append(("neo4j", "access tokens", state))
     finally:
         driver.close()
     client = open_client(settings)

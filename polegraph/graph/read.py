@@ -6,6 +6,11 @@ what the principal may not read is not there for it: no row, no count, no key. L
 relationship types that come from a request are checked against the ontology before they reach
 query text; every value is a parameter. Functions take many keys at once so that the API's
 DataLoaders ask once per batch, not once per item.
+
+A node or edge several records assert (a shared phone) is read as the principal may see it: its
+access tokens stay in Neo4j, its raw values are those of records the principal may read, and its
+labels are its owner's only when the principal may read the owner's record (``shown_labels``).
+The projections use the policy's ``$pf_access``, so they only run beside the policy predicate.
 """
 
 from __future__ import annotations
@@ -20,10 +25,17 @@ from neo4j import READ_ACCESS, Driver, NotificationDisabledCategory, Query
 from polegraph.config import Settings
 from polegraph.errors import PolegraphError
 from polegraph.schema import load_ontology
-from polegraph.security.policy import Principal, cypher_predicate
+from polegraph.security.policy import TOKEN_SEP, Principal, cypher_predicate, shown_labels
 
-# Properties that are machinery, not the record: never read out (the vector is also large).
-HIDDEN = ("embedding", "embedding_hash", "load_ids", "created_at", "updated_at")
+# Properties that are machinery, not the record: never read out (the vector is also large; the
+# access tokens name other forces' records).
+HIDDEN = ("embedding", "embedding_hash", "load_ids", "created_at", "updated_at", "access", "raw_access")
+# Raw values with their records' tokens (``TOKEN|raw``), those the principal may read: the token is
+# the entry's first three parts.
+_RAW_READABLE = (
+    "CASE WHEN {v}.raw_values IS NULL THEN null ELSE [x IN coalesce({v}.raw_access, []) "
+    "WHERE reduce(t = split(x, '|')[0], p IN split(x, '|')[1..3] | t + '|' + p) IN $pf_access] END"
+)
 SOURCE_RECORD = "SourceRecord"
 # Provenance edges are read through ``source_records``, never walked as part of the network.
 PROVENANCE = "FROM_SOURCE"
@@ -146,21 +158,38 @@ def primary_label(labels: Iterable[str]) -> str:
     raise ReadError(f"a node with no concrete POLE label ({', '.join(sorted(labels))})")
 
 
+def _readable_access(var: str) -> str:
+    return f"[t IN coalesce({var}.access, []) WHERE t IN $pf_access]"
+
+
 # Returned for a node variable ``v``: its labels and properties, hidden ones left in Neo4j.
 def node_projection(var: str) -> str:
     hidden = ", ".join(f"{h}: null" for h in HIDDEN)
-    return f"{{labels: labels({var}), props: {var} {{.*, {hidden}}}}}"
+    return (
+        f"{{labels: labels({var}), readable: {_readable_access(var)}, "
+        f"raw: {_RAW_READABLE.format(v=var)}, props: {var} {{.*, {hidden}, raw_values: null}}}}"
+    )
 
 
 def edge_projection(var: str) -> str:
     return (
         f"{{type: type({var}), start: [labels(startNode({var})), startNode({var}).uid], "
-        f"end: [labels(endNode({var})), endNode({var}).uid], props: properties({var})}}"
+        f"end: [labels(endNode({var})), endNode({var}).uid], readable: {_readable_access(var)}, "
+        f"props: {var} {{.*, access: null}}}}"
     )
+
+
+def _as_read(props: dict[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:
+    """Labels as the principal may see them, and the raw values of the records it may read."""
+    raw = row.get("raw")
+    if raw is not None:
+        props["raw_values"] = list(dict.fromkeys(str(x).split(TOKEN_SEP, 3)[3] for x in raw))
+    return shown_labels(props, row.get("readable") or [])
 
 
 def to_node(row: Mapping[str, Any]) -> GraphNode:
     props = {k: plain(v) for k, v in row["props"].items() if v is not None and k not in HIDDEN}
+    props = _as_read(props, row)
     labels = tuple(row["labels"])
     return GraphNode(primary_label(labels), str(props.get("uid", "")), labels, props)
 
@@ -169,7 +198,7 @@ def to_edge(row: Mapping[str, Any]) -> GraphEdge:
     def end(pair: list[Any]) -> NodeKey:
         return NodeKey(primary_label(pair[0]), str(pair[1]))
 
-    props = {k: plain(v) for k, v in row["props"].items() if v is not None}
+    props = _as_read({k: plain(v) for k, v in row["props"].items() if v is not None}, row)
     return GraphEdge(str(row["type"]), end(row["start"]), end(row["end"]), props)
 
 

@@ -15,6 +15,17 @@ each force and system not yet in it (so ``source_systems`` in its search documen
 a site read by a hundred thousand ANPR records would otherwise rewrite a list of a hundred thousand
 keys on every read. Nodes keyed by their source record (persons, events) and edges keep every key.
 
+**Access of shared nodes and edges.** A node keyed by its value keeps the security labels of the
+record that created it (its owner), and its ``access`` list gains the token of each record's labels
+not yet in it (``polegraph.security.policy``): the policy reads a node when any of its records is
+readable, so a force always sees the phone its own records hold, and another force's handling-C
+record does not make it visible to all. Its raw values are kept with their records' tokens too
+(``raw_access``), so a read shows only the raw values of records the reader may read. An edge that
+several records assert keeps the labels of the first (a later record's labels laid over them
+would mix two records' labels, one's code with the other's force) and gains their tokens the same
+way. A node keyed by its source record, and a SourceRecord, has the one token of its record's
+labels. The list is bounded by forces x classifications x handling codes, so it is never capped.
+
 Only nodes whose stored properties changed come back from a write (their index documents are built
 from them); ``all_documents`` returns every node written, for a batch re-done after an interruption
 whose index documents may not have been sent.
@@ -35,6 +46,7 @@ from polegraph.errors import SchemaError
 from polegraph.loaders.records import Bundle, LoadContext
 from polegraph.schema import load_ontology
 from polegraph.schema.model import IDENTITY_VALUE
+from polegraph.security.policy import TOKEN_SEP, labels_token
 
 # Keys a value-keyed node keeps in ``source_keys`` before it keeps only each new force/system's first.
 SOURCE_KEYS_KEPT = 100
@@ -85,7 +97,11 @@ def _labels_clause(label: str) -> str:
 
 
 # Set from the load and the source record, or accumulated separately below.
-_PROVENANCE = frozenset({"source_keys", "load_ids"})
+_PROVENANCE = frozenset({"source_keys", "load_ids", "access"})
+# Raw values as sent, and the same values kept with their records' access tokens.
+RAW_VALUES, RAW_ACCESS = "raw_values", "raw_access"
+# Computed here from the records' labels: a loader's value for them is never stored.
+_ACCESS = frozenset({"access", RAW_ACCESS})
 
 
 @functools.cache
@@ -108,7 +124,7 @@ def _stored(owner: str, props: dict[str, Any]) -> tuple[dict[str, Any], dict[str
     out: dict[str, Any] = {}
     times: dict[str, Any] = {}
     for key, value in props.items():
-        if value is None:
+        if value is None or key in _ACCESS:
             continue
         if key not in stamps:
             out[key] = value
@@ -172,6 +188,12 @@ def _accumulate(var: str, name: str) -> str:
     )
 
 
+def _append_access(var: str) -> str:
+    """``var.access`` with the tokens of ``r.access`` not yet in it (the first stays the owner's)."""
+    current = f"coalesce({var}.access, [])"
+    return f"{var}.access = {current} + [t IN r.access WHERE NOT t IN {current}]"
+
+
 def _return_changed(label: str) -> str:
     """A node comes back when it changed, or when the caller wants every document."""
     return (
@@ -184,15 +206,16 @@ def _node_query(label: str) -> str:
     shared = _shared(label)
     # A node keyed by value (a phone, an address) is shared by every record that names it: the
     # first record's security labels stay; a node keyed by its source record takes the record's.
-    labels_set = "ON CREATE SET n += r.labels" if shared else "SET n += r.labels"
+    labels_set = "ON CREATE SET n += r.labels" if shared else "SET n += r.labels, n.access = r.access"
     return (
         f"UNWIND $rows AS r MERGE (n:`{label}` {{uid: r.uid}}) {labels_set} "
         "WITH n, r, properties(n) AS before "
         f"SET n:{_labels_clause(label)}, n += r.props{_set_times('n', label)}, "
         + "".join(f"{_accumulate('n', name)}, " for name in sorted(_list_properties(label)))
         + f"n.source_keys = {append_sources('n.source_keys', capped=shared)}, "
-        f"n.load_ids = {_append_load('n.load_ids')} "
-        "WITH n, r, before CALL (n, r) { UNWIND r.sources AS src "
+        f"n.load_ids = {_append_load('n.load_ids')}"
+        + (f", {_append_access('n')} " if shared else " ")
+        + "WITH n, r, before CALL (n, r) { UNWIND r.sources AS src "
         "MATCH (s:SourceRecord {uid: src.key}) MERGE (n)-[:FROM_SOURCE]->(s) } " + _return_changed(label)
     )
 
@@ -204,9 +227,10 @@ def _edge_query(rel: str, start: str, end: str) -> str:
         raise SchemaError(f"refusing to write {rel!r} from {start!r} to {end!r}")
     return (
         f"UNWIND $rows AS r MATCH (a:`{start}` {{uid: r.start}}) MATCH (b:`{end}` {{uid: r.end}}) "
-        f"MERGE (a)-[e:`{rel}` {{uid: r.key}}]->(b) SET e += r.labels, e += r.props{_set_times('e', rel)}, "
+        f"MERGE (a)-[e:`{rel}` {{uid: r.key}}]->(b) ON CREATE SET e += r.labels "
+        f"SET e += r.props{_set_times('e', rel)}, "
         f"e.source_keys = {append_sources('e.source_keys', capped=False)}, "
-        f"e.load_ids = {_append_load('e.load_ids')} "
+        f"e.load_ids = {_append_load('e.load_ids')}, {_append_access('e')} "
         "RETURN sum(r.asserted) AS written"
     )
 
@@ -215,7 +239,8 @@ def _edge_query(rel: str, start: str, end: str) -> str:
 def _source_query() -> str:
     return (
         "UNWIND $rows AS r MERGE (n:SourceRecord {uid: r.uid}) WITH n, r, properties(n) AS before "
-        f"SET n += r.props, n.load_ids = {_append_load('n.load_ids')} " + _return_changed("SourceRecord")
+        f"SET n += r.props, n.access = r.access, n.load_ids = {_append_load('n.load_ids')} "
+        + _return_changed("SourceRecord")
     )
 
 
@@ -231,26 +256,33 @@ def _unique(values: list[Any]) -> list[Any]:
 class _Fold:
     """One row per node (or edge) of a batch: what its records assert, in record order."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, shared: bool = False) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
         self.asserted = 0
+        # Many records assert one node or edge (shared nodes, edges): the first record's labels stay
+        # and every record's token is gathered. Otherwise the last record's labels and token stand.
+        self.shared = shared
 
-    def add(self, uid: str, row: dict[str, Any], source: dict[str, str], *, first_labels: bool) -> None:
+    def add(self, uid: str, row: dict[str, Any], source: dict[str, str]) -> None:
         self.asserted += 1
         old = self.rows.get(uid)
         if old is None:
-            self.rows[uid] = {**row, "sources": [source], "asserted": 1}
+            self.rows[uid] = {**row, "sources": [source], "access": [row["token"]], "asserted": 1}
             return
         # Later records overwrite single values (as row-by-row SETs would); list values accumulate;
         # a shared node keeps the security labels of the record that created it.
         old["props"] = {**old["props"], **row["props"]}
         old["times"] = {**old["times"], **row["times"]}
-        if not first_labels:
+        if not self.shared:
             old["labels"] = {**old["labels"], **row["labels"]}
         for name, values in row.get("lists", {}).items():
             old["lists"][name] = _unique([*old["lists"].get(name, []), *values])
         if source not in old["sources"]:
             old["sources"].append(source)
+        if not self.shared:
+            old["access"] = [row["token"]]
+        elif row["token"] not in old["access"]:
+            old["access"].append(row["token"])
         old["asserted"] += 1
 
 
@@ -274,26 +306,32 @@ def _prepare(bundles: Sequence[Bundle], ctx: LoadContext) -> _Batch:
             "hash": src.hash, "file_name": ctx.source_file, "line": src.line,
             "payload": json.dumps(src.payload, default=str, ensure_ascii=False),
         }  # fmt: skip
-        row = {"uid": key, "props": props, "times": {}, "labels": {}}
-        batch.sources.add(key, row, source, first_labels=False)
+        token = labels_token(labels)
+        row = {"uid": key, "props": props, "times": {}, "labels": {}, "token": token}
+        batch.sources.add(key, row, source)
         for node in bundle.nodes:
             lists = _list_properties(node.label)
             stored, times = _stored(node.label, node.props)
+            values = {k: _unique(list(v)) for k, v in stored.items() if k in lists}
+            if RAW_VALUES in values and RAW_ACCESS in lists:
+                values[RAW_ACCESS] = [f"{token}{TOKEN_SEP}{raw}" for raw in values[RAW_VALUES]]
             row = {
                 "uid": node.uid,
                 "labels": labels,
+                "token": token,
                 "props": {k: v for k, v in stored.items() if k not in lists},
                 "times": times,
-                "lists": {k: _unique(list(v)) for k, v in stored.items() if k in lists},
+                "lists": values,
             }
-            fold = batch.nodes.setdefault(node.label, _Fold())
-            fold.add(node.uid, row, source, first_labels=_shared(node.label))
+            shared = _shared(node.label)
+            fold = batch.nodes.setdefault(node.label, _Fold(shared=shared))
+            fold.add(node.uid, row, source)
         for edge in bundle.edges:
             props, times = _stored(edge.type, edge.props)
             row = {"start": edge.start_uid, "end": edge.end_uid, "key": edge.key, "labels": labels,
-                   "props": props, "times": times}  # fmt: skip
-            fold = batch.edges.setdefault((edge.type, edge.start_label, edge.end_label), _Fold())
-            fold.add(edge.key, row, source, first_labels=False)
+                   "props": props, "times": times, "token": token}  # fmt: skip
+            fold = batch.edges.setdefault((edge.type, edge.start_label, edge.end_label), _Fold(shared=True))
+            fold.add(edge.key, row, source)
     return batch
 
 

@@ -142,7 +142,7 @@ SET e.decision = $decision, e.decided_by = $user, e.decided_at = datetime(), e.r
 CREATE (d:LinkDecision {link_id: e.uid, person_a: a.uid, person_b: b.uid, decision: $decision,
         decided_by: $user, decided_at: datetime(), reason: $reason, job_id: e.job_id,
         probability: e.probability, force: e.force, classification: e.classification,
-        handling_code: e.handling_code})
+        handling_code: e.handling_code, access: e.access})
 WITH a, b, e
 CALL (a, b, e) {
   WITH a, b, e WHERE $decision = 'SAME'
@@ -154,7 +154,8 @@ CALL (a, b, e) {
   CREATE (a)-[n:NOT_SAME_AS]->(b)
   SET n.uid = e.uid, n.job_id = e.job_id, n.decided_by = $user, n.decided_at = datetime(),
       n.reason = $reason, n.force = e.force, n.forces = e.forces, n.classification = e.classification,
-      n.caveat = e.caveat, n.handling_code = e.handling_code, n.handling_conditions = e.handling_conditions
+      n.caveat = e.caveat, n.handling_code = e.handling_code, n.handling_conditions = e.handling_conditions,
+      n.access = e.access
 }
 RETURN {fields}
 """

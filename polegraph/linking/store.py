@@ -15,7 +15,7 @@ from typing import Any
 from neo4j import Driver
 
 from polegraph.linking.features import PersonRecord
-from polegraph.security.policy import CLASSIFICATIONS, UNLABELLED_AS
+from polegraph.security.policy import CLASSIFICATIONS, UNLABELLED_AS, access_token
 
 PAGE = 5000
 
@@ -68,7 +68,8 @@ def link_labels(
 
     The highest classification, handling code C when either end has it (with both ends'
     conditions), and as owning force the force of the more restrictive end, so that the one policy
-    predicate applied to the link is never looser than the predicate applied to its ends.
+    predicate applied to the link is never looser than the predicate applied to its ends. Its
+    ``access`` is the one token of those labels (a link is one assertion, the linker's).
     """
     ranked = sorted([(force_a, labels_a), (force_b, labels_b)], key=lambda end: _rank(end[1]), reverse=True)
     force = ranked[0][0]
@@ -78,13 +79,15 @@ def link_labels(
     codes = {labels.get("handling_code") for _, labels in ranked}
     conditions = [str(c) for _, labels in ranked if (c := labels.get("handling_conditions"))]
     caveats = [str(c) for _, labels in ranked if (c := labels.get("caveat"))]
+    handling_code = next((code for code in ("C", "P") if code in codes), None)
     return {
         "force": force,
         "forces": sorted({force_a, force_b}),
         "classification": classification,
         "caveat": caveats[0] if caveats else None,
-        "handling_code": next((code for code in ("C", "P") if code in codes), None),
+        "handling_code": handling_code,
         "handling_conditions": " / ".join(dict.fromkeys(conditions)) or None,
+        "access": [access_token(force, classification, handling_code)],
     }
 
 

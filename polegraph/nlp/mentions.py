@@ -6,7 +6,9 @@ handle), which is created when nobody recorded it yet; a mention of a name goes 
 gazetteer knows by that name; a bare ``@handle`` only to accounts that already exist. Objects and
 edges are written like loader output (`polegraph.graph.writer`): labels from the ontology, values
 as parameters, the text record's security labels and source keys on the edge and, when it creates
-the object, on the object too, with ``FROM_SOURCE`` edges to the record's sources. One transaction
+the object, on the object too, with ``FROM_SOURCE`` edges to the record's sources; an object gains
+the access tokens of every text record that names it, and its raw forms are kept with their token
+(``raw_access``), as the writer keeps a loader's. One transaction
 per page: stale machine-made mentions of the re-read texts go, the new ones are merged, and each
 text node keeps the hash of the text it was read from.
 """
@@ -27,6 +29,7 @@ from polegraph.loaders.records import value_uid
 from polegraph.nlp.narrative import MENTIONS_HASH, NarrativeNode, checked_label
 from polegraph.nlp.rules import EMAIL_KIND, HANDLE_KIND, IMEI_KIND, PHONE_KIND, POSTCODE_KIND, VRM_KIND
 from polegraph.schema import load_ontology
+from polegraph.security.policy import TOKEN_SEP, labels_token
 
 MENTIONS = "MENTIONS"
 PERSON_KIND = "PERSON"
@@ -144,7 +147,12 @@ def _object_query(label: str) -> str:
         f"UNWIND $rows AS r MERGE (n:`{label}` {{uid: r.uid}}) "
         "ON CREATE SET n += r.labels, n += r.props "
         f"SET n:{_labels_clause(label)}, "
-        + (f"{_union('n', 'raw_values', 'r.raw_values')}, " if "raw_values" in _props(label) else "")
+        + (
+            f"{_union('n', 'raw_values', 'r.raw_values')}, {_union('n', 'raw_access', 'r.raw_access')}, "
+            if "raw_values" in _props(label)
+            else ""
+        )
+        + f"{_union('n', 'access', 'r.access')}, "
         + f"n.source_keys = {append_sources('n.source_keys', capped=True)}, "
         f"{_union('n', 'load_ids', 'r.load_ids')} "
         "WITH n, r CALL (n, r) { UNWIND r.source_keys AS key MATCH (s:SourceRecord {uid: key}) "
@@ -199,15 +207,22 @@ def _rows(
     for record in found:
         node = record.node
         provenance = {"source_keys": node.source_keys, "load_ids": node.load_ids}
+        # The text record's own token(s); a record read before it had them has its labels'.
+        access = list(node.labels.get("access") or [labels_token(node.labels)])
         keys: list[str] = []
         for mention in record.mentions:
             for target in targets(mention, accounts):
                 if target.props is not None:
                     row = objects[target.label].setdefault(
-                        target.uid, {"uid": target.uid, "labels": node.labels, "props": target.props,
-                                     "raw_values": [], "source_keys": [], "load_ids": []},
+                        target.uid, {"uid": target.uid, "labels": {**node.labels, "access": access},
+                                     "props": target.props, "raw_values": [], "raw_access": [],
+                                     "source_keys": [], "load_ids": [], "access": []},
                     )  # fmt: skip
-                    for name, values in (("raw_values", [mention.surface]), *provenance.items()):
+                    raw_access = [f"{token}{TOKEN_SEP}{mention.surface}" for token in access]
+                    for name, values in (
+                        ("raw_values", [mention.surface]), ("raw_access", raw_access), ("access", access),
+                        *provenance.items(),
+                    ):  # fmt: skip
                         row[name].extend(v for v in values if v not in row[name])
                 key = edge_key(node.uid, target.uid, mention)
                 keys.append(key)
@@ -217,8 +232,8 @@ def _rows(
                     "confidence": mention.confidence,
                 }  # fmt: skip
                 edges[(node.label, target.label)].append(
-                    {"start": node.uid, "end": target.uid, "key": key, "labels": node.labels, "props": props,
-                     **provenance}
+                    {"start": node.uid, "end": target.uid, "key": key,
+                     "labels": {**node.labels, "access": access}, "props": props, **provenance}
                 )  # fmt: skip
         nodes[node.label].append({"uid": node.uid, "keys": keys, "hash": record.text_hash})
     for rows in objects.values():

@@ -96,6 +96,8 @@ _COMPUTED: dict[str, Mapping] = {
     "name_keys": _keyword_object("folded", "phonetic", "variant", "initials", "fingerprint"),
     "location": {"type": "geo_point"},  # from the type's `geo` properties
     "period": {"type": "date_range"},  # from the type's `period` properties
+    "access_class": _KEYWORD,  # classifications of the `access` tokens: "within clearance"
+    "access_forces": _KEYWORD,  # FORCE|lowest class of its tokens: restricted hits by force
 }
 
 
@@ -142,7 +144,7 @@ def _body(fields: Mapping) -> dict[str, Any]:
 
 
 def _entity_fields(entities: list[EntityType], dims: int) -> Mapping:
-    fields = {n: _COMPUTED[n] for n in ("label", "labels", "source_systems")}
+    fields = {n: _COMPUTED[n] for n in ("label", "labels", "source_systems", "access_class", "access_forces")}
     props = [p for e in entities for p in e.properties.values() if p.searchable]
     for prop in props:
         field = search_field(prop)

@@ -1,5 +1,10 @@
 """Index documents built from graph nodes: the one function both loading and reindexing use.
 
+A document carries the node's ``access`` tokens (the access policy filters on them) and, in
+``access_class``, their classifications: a restricted hit is a document of a cleared class the
+principal may not read, which a filter can say without listing every force. ``access_forces``
+(each force and its lowest class) is what restricted hits are counted by.
+
 A document is a pure function of the node's labels and properties, so ``polegraph reindex`` from
 Neo4j gives exactly what a load wrote. Name keys, DOB forms and postcode parts are computed here by
 ``polegraph.types``, since the local Elasticsearch has no analysis-common or phonetic module.
@@ -16,6 +21,7 @@ from typing import Any
 from polegraph.schema import load_ontology
 from polegraph.schema.elasticsearch import search_field
 from polegraph.schema.model import EntityType, PropertySpec
+from polegraph.security.policy import access_forces, token_parts
 from polegraph.types import (
     anpr_key,
     dob_forms,
@@ -138,6 +144,10 @@ def entity_document(label: str, props: Mapping[str, Any]) -> dict[str, Any]:
             doc[search_field(spec) or name] = list(value)
             continue
         _feed(doc, spec, _as_list(value))
+    access = _as_list(props.get("access"))
+    if access:
+        doc["access_class"] = sorted({token_parts(str(token))[1] for token in access})
+        doc["access_forces"] = access_forces([str(token) for token in access])
     systems = sorted({key.split(":")[2] for key in _as_list(props.get("source_keys")) if key.count(":") >= 3})
     if systems:
         doc["source_systems"] = systems

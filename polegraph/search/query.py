@@ -54,12 +54,26 @@ from polegraph.search.results import (
     build_hit,
     restricted_counts,
 )
-from polegraph.security.policy import Principal, es_filter, es_restricted_filter
+from polegraph.security.policy import (
+    Principal,
+    es_cleared_forces,
+    es_filter,
+    es_restricted_filter,
+    readable_tokens,
+)
 
 MAX_PAGE = 100
 PIT_KEEP_ALIVE = "5m"
 SORT = [{"_score": "desc"}, {"uid": "asc"}]
-BY_FORCE = {"by_force": {"terms": {"field": "force", "size": 500}}}
+
+
+def by_force(principal: Principal) -> dict[str, Any]:
+    """Restricted hits counted by the forces of their records within clearance (``restricted_counts``)."""
+    return {
+        "by_force": {
+            "terms": {"field": "access_forces", "size": 500, "include": es_cleared_forces(principal)}
+        }
+    }
 
 
 def _check_page(first: int) -> None:
@@ -83,9 +97,11 @@ def _ranked_body(plan: QueryPlan, principal: Principal, filters: SearchFilter, s
     return body
 
 
-def _restricted_body(plan: QueryPlan, restricted: dict[str, Any], filters: SearchFilter) -> dict[str, Any]:
+def _restricted_body(
+    plan: QueryPlan, restricted: dict[str, Any], filters: SearchFilter, aggs: dict[str, Any]
+) -> dict[str, Any]:
     query = {"bool": {"filter": [plan.match_clause(), restricted, *filter_clauses(filters)]}}
-    return {"query": query, "size": 0, "track_total_hits": True, "aggs": BY_FORCE}
+    return {"query": query, "size": 0, "track_total_hits": True, "aggs": aggs}
 
 
 def _on_pit(body: dict[str, Any], pit: str | None) -> dict[str, Any]:
@@ -138,6 +154,7 @@ class PreparedSearch:
     digest: str
     first: int
     cursor: Cursor | None
+    readable: frozenset[str]  # the principal's access tokens (labels shown on hits)
     searches: list[tuple[dict[str, Any], bool]] = field(default_factory=list)
     roles: dict[str, int] = field(default_factory=dict)  # ranked, restricted, knn, knn_restricted
 
@@ -170,7 +187,9 @@ def prepare_search(
     mode = "hybrid" if hybrid else "lexical"
     digest = search_digest(principal, text, filters, mode)
     cursor = decode_cursor(after, digest) if after else None
-    prepared = PreparedSearch(settings.index_name("entities"), parsed, plan, mode, digest, first, cursor)
+    prepared = PreparedSearch(
+        settings.index_name("entities"), parsed, plan, mode, digest, first, cursor, readable_tokens(principal)
+    )
     pit = cursor.pit if cursor else None
     restricted = es_restricted_filter(principal)
 
@@ -179,7 +198,7 @@ def prepare_search(
         ranked["search_after"] = cursor.after()
     prepared.add("ranked", _on_pit(ranked, pit), pit is not None)
     if restricted is not None:
-        prepared.add("restricted", _restricted_body(plan, restricted, filters))
+        prepared.add("restricted", _restricted_body(plan, restricted, filters, by_force(principal)))
     if encoder is not None and hybrid:
         vector = query_vector(encoder, parsed.free_text, settings.embedding_dims)
         allowed = [es_filter(principal), *filter_clauses(filters)]
@@ -188,7 +207,7 @@ def prepare_search(
         if restricted is not None:
             unreadable = [restricted, *filter_clauses(filters)]
             hidden = knn_body(vector, unreadable, k=WINDOW, similarity=min_similarity, size=0)
-            prepared.add("knn_restricted", hidden | {"aggs": BY_FORCE})
+            prepared.add("knn_restricted", hidden | {"aggs": by_force(principal)})
     return prepared
 
 
@@ -242,7 +261,7 @@ def read_answers(
     if "knn" in roles:
         semantic = responses[roles["knn"]]["hits"]["hits"]
         fused = fuse(main["hits"]["hits"], semantic)
-        hits, more, last = _hybrid_page(plan, fused, first, cursor)
+        hits, more, last = _hybrid_page(plan, fused, first, cursor, prepared.readable)
         if total > WINDOW or len(semantic) >= WINDOW:
             notes.append(
                 f"hybrid ranking covers the best {WINDOW} of each ranking: narrow the search to see more"
@@ -253,7 +272,7 @@ def read_answers(
         raw_hits = main["hits"]["hits"]
         more = len(raw_hits) > first
         page = raw_hits[:first]
-        hits = [build_hit(h, plan, float(h["sort"][0])) for h in page]
+        hits = [build_hit(h, plan, float(h["sort"][0]), readable=prepared.readable) for h in page]
         last = (float(page[-1]["sort"][0]), str(page[-1]["sort"][1])) if page else None
 
     next_cursor = None
@@ -276,19 +295,19 @@ def read_answers(
 
 
 def _hybrid_page(
-    plan: QueryPlan, fused: list[Fused], first: int, cursor: Cursor | None
+    plan: QueryPlan, fused: list[Fused], first: int, cursor: Cursor | None, readable: frozenset[str]
 ) -> tuple[list[Hit], bool, tuple[float, str] | None]:
     """One page of the fused ranking: its hits, whether more follow, and its last key."""
     if cursor is not None:
         fused = [f for f in fused if (-f.score, f.uid) > (-cursor.score, cursor.uid)]
     page = fused[:first]
     last = (page[-1].score, page[-1].uid) if page else None
-    return [_fused_hit(plan, f) for f in page], len(fused) > first, last
+    return [_fused_hit(plan, f, readable) for f in page], len(fused) > first, last
 
 
-def _fused_hit(plan: QueryPlan, fused: Fused) -> Hit:
+def _fused_hit(plan: QueryPlan, fused: Fused, readable: frozenset[str]) -> Hit:
     similarity = cosine(float(fused.semantic["_score"])) if fused.semantic is not None else None
     if fused.lexical is not None:
-        return build_hit(fused.lexical, plan, fused.score, similarity=similarity)
+        return build_hit(fused.lexical, plan, fused.score, similarity=similarity, readable=readable)
     assert fused.semantic is not None
-    return build_hit(fused.semantic, plan, fused.score, matched=[], similarity=similarity)
+    return build_hit(fused.semantic, plan, fused.score, matched=[], similarity=similarity, readable=readable)

@@ -9,9 +9,14 @@ from typing import Any
 from polegraph.search.clauses import QueryPlan
 from polegraph.search.explain import as_list, explain, hit_title
 from polegraph.search.parse import ParsedQuery
+from polegraph.security.policy import TOKEN_SEP, shown_labels
 
-# Fields of the index document that are machinery, not the record: never handed out.
-HIDDEN_FIELDS = ("embedding", "embedding_hash", "name_keys", "source_keys", "load_ids", "updated_at")
+# Fields of the index document that are machinery, not the record: never handed out (the access
+# tokens name the records of other forces behind a shared node).
+HIDDEN_FIELDS = (
+    "embedding", "embedding_hash", "name_keys", "source_keys", "load_ids", "updated_at",
+    "access", "access_class", "access_forces",
+)  # fmt: skip
 # What a search asks Elasticsearch for: all but the vector and the provenance lists.
 SOURCE_EXCLUDES = ["embedding", "embedding_hash", "source_keys", "load_ids", "updated_at"]
 HIGHLIGHT: Mapping[str, Any] = {
@@ -70,9 +75,16 @@ def build_hit(
     matched: list[str] | None = None,
     similarity: float | None = None,
     reasons: tuple[str, ...] = (),
+    readable: frozenset[str],
 ) -> Hit:
-    """A ``Hit`` from an Elasticsearch hit (``_source``, ``highlight``, ``matched_queries``)."""
+    """A ``Hit`` from an Elasticsearch hit (``_source``, ``highlight``, ``matched_queries``).
+
+    ``readable`` is the principal's set of access tokens: a shared node shows the labels of a record
+    the principal may read (``shown_labels``).
+    """
     source = dict(raw.get("_source", {}))
+    access = [str(t) for t in as_list(source.get("access")) if t in readable]
+    source = shown_labels(source, access)
     highlight = {k: tuple(v) for k, v in raw.get("highlight", {}).items()}
     lines = reasons
     if plan is not None:
@@ -97,12 +109,17 @@ def build_hit(
 def restricted_counts(*aggregations: Mapping[str, Any] | None) -> dict[str, int]:
     """Per-force counts from one or more ``by_force`` aggregations, the largest for each force.
 
+    A bucket is a force and the lowest classification of its records behind a document
+    (``FORCE|CLASS``, one per force in a document): a force's count is the sum of its buckets.
     Lexical and semantic matches are counted separately and may overlap, so the larger of the two is
     taken: a lower bound of the records held, never more than there are.
     """
     counts: dict[str, int] = {}
     for aggs in aggregations:
+        found: dict[str, int] = {}
         for bucket in (aggs or {}).get("by_force", {}).get("buckets", []):
-            force = str(bucket["key"])
-            counts[force] = max(counts.get(force, 0), int(bucket["doc_count"]))
+            force = str(bucket["key"]).split(TOKEN_SEP, 1)[0]
+            found[force] = found.get(force, 0) + int(bucket["doc_count"])
+        for force, count in found.items():
+            counts[force] = max(counts.get(force, 0), count)
     return dict(sorted(counts.items()))

@@ -15,9 +15,9 @@ from polegraph.config import Settings
 from polegraph.search.explain import hit_title
 from polegraph.search.filters import SearchError, SearchFilter, filter_clauses, read_facets
 from polegraph.search.hybrid import MIN_SIMILARITY, WINDOW, cosine, knn_body
-from polegraph.search.query import BY_FORCE, MAX_PAGE, run_searches
+from polegraph.search.query import MAX_PAGE, by_force, run_searches
 from polegraph.search.results import SOURCE_EXCLUDES, SearchResult, build_hit, restricted_counts
-from polegraph.security.policy import Principal, es_filter, es_restricted_filter
+from polegraph.security.policy import Principal, es_filter, es_restricted_filter, readable_tokens
 
 
 def _seed_vector(
@@ -65,13 +65,16 @@ def more_like_this(
     restricted = es_restricted_filter(principal)
     if restricted is not None:
         hidden = knn_body(vector, [restricted, *user], k=WINDOW, similarity=min_similarity, size=0)
-        searches.append((hidden | {"aggs": BY_FORCE}, False))
+        searches.append((hidden | {"aggs": by_force(principal)}, False))
     responses = run_searches(es, index, searches)
     reason = f"similar in meaning to {title}"
+    readable = readable_tokens(principal)
     hits = []
     for raw in responses[0]["hits"]["hits"]:
         alike = cosine(float(raw["_score"]))
-        hits.append(build_hit(raw, None, alike, reasons=(f"{reason} (cosine {alike:.2f})",)))
+        hits.append(
+            build_hit(raw, None, alike, reasons=(f"{reason} (cosine {alike:.2f})",), readable=readable)
+        )
     counts = restricted_counts(responses[1].get("aggregations")) if restricted is not None else {}
     return SearchResult(
         hits=tuple(hits),

@@ -11,13 +11,23 @@ or ``es_filter``; there is no unfiltered read path for the API. The rules:
 - **Handling code C** (sharing only under stated conditions): readable by the owning force only;
   other forces learn at most that it exists, as a restricted hit.
 - **Restricted hits**: a record the principal could read by clearance but not by force or handling
-  shows only as a count per owning force ("contact its intelligence unit"), and only when the
+  shows only as a count per force holding it ("contact its intelligence unit"), and only when the
   principal's policy allows it. A record above the principal's clearance is never counted.
+
+**Access tokens.** A node keyed by its value (a phone, an address) is asserted by records of many
+forces under different labels, and so is an edge several records assert. Each node and edge carries
+``access``: one token ``FORCE|CLASSIFICATION|HANDLING`` per distinct combination of labels among the
+records behind it (``access_token``). The rules above become a set of tokens the principal may read
+(``readable_tokens``: readable forces x cleared classifications x P, and the home force's C too), and
+a node or edge is readable when one of its tokens is in that set. A node or edge with no ``access``
+is unreadable: a missing label must not make data more visible.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +35,10 @@ from polegraph.errors import PolegraphError
 
 CLASSIFICATIONS = ("OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET")
 UNLABELLED_AS = "OFFICIAL-SENSITIVE"
+HANDLING_CODES = ("P", "C")
+# Labels that hold only for the record they came from: not shown with another record's token.
+RECORD_LABELS = ("caveat", "descriptors", "handling_conditions", "handling_instructions")
+TOKEN_SEP = "|"  # noqa: S105 (an access token is a label, not a secret)
 ROLES = frozenset({"investigator", "analyst", "intelligence_unit", "supervisor", "auditor", "admin"})
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
@@ -66,56 +80,115 @@ class Principal:
             raise AccessDenied(f"{self.user} lacks the role needed: one of {', '.join(roles)}")
 
 
-def _cleared(principal: Principal, var: str) -> str:
-    unlabelled = "true" if UNLABELLED_AS in principal.classifications else "false"
-    return f"(({var}.classification IS NULL AND {unlabelled}) OR {var}.classification IN $pf_classes)"
+def access_token(force: str, classification: str | None, handling_code: str | None) -> str:
+    """The access token of one record's labels; no classification reads as ``UNLABELLED_AS``, no
+    handling code as P (as the rules above have it)."""
+    if not force or TOKEN_SEP in force:
+        raise PolegraphError(f"not a force code for an access token: {force!r}")
+    classification = classification or UNLABELLED_AS
+    if classification not in CLASSIFICATIONS:
+        raise PolegraphError(
+            f"unknown classification {classification!r}; one of {', '.join(CLASSIFICATIONS)}"
+        )
+    return TOKEN_SEP.join((force, classification, handling_code or "P"))
+
+
+def labels_token(labels: Mapping[str, Any]) -> str:
+    """The access token of a record's labels (``force``, ``classification``, ``handling_code``)."""
+    return access_token(
+        str(labels.get("force") or ""), labels.get("classification"), labels.get("handling_code")
+    )
+
+
+def token_parts(token: str) -> tuple[str, str, str]:
+    """(force, classification, handling code) of an access token."""
+    force, classification, code = token.split(TOKEN_SEP)
+    return force, classification, code
+
+
+@functools.lru_cache(maxsize=4096)
+def readable_tokens(principal: Principal) -> frozenset[str]:
+    """Every access token the principal may read: readable forces x cleared classes under P, and the
+    home force's records under C too."""
+    classes = principal.classifications
+    tokens = {access_token(force, c, "P") for force in principal.readable_forces for c in classes}
+    tokens.update(access_token(principal.home_force, c, "C") for c in classes)
+    return frozenset(tokens)
+
+
+def shown_labels(props: Mapping[str, Any], readable: Sequence[str]) -> dict[str, Any]:
+    """``props`` with the security labels of a record the principal may read.
+
+    A shared node shows its owner's labels (the record that created it) when the principal may read
+    that record; otherwise those of the first readable record in ``readable`` (its readable tokens),
+    without the owner's caveat, descriptors and conditions, which would speak of the other record.
+    """
+    if not readable or not props.get("force"):
+        return dict(props)
+    try:
+        owner = labels_token(props)
+    except PolegraphError:
+        owner = ""
+    if owner in readable:
+        return dict(props)
+    force, classification, code = token_parts(readable[0])
+    shown = {k: v for k, v in props.items() if k not in RECORD_LABELS}
+    shown |= {"force": force, "classification": classification, "handling_code": code}
+    return shown
 
 
 def cypher_predicate(principal: Principal, var: str = "n") -> tuple[str, dict[str, Any]]:
     """A Cypher boolean expression on node or relationship ``var``, and its parameters.
 
-    ``var`` must be a plain identifier; it is checked, never taken from a request.
+    ``var`` must be a plain identifier; it is checked, never taken from a request. The expression is
+    a filter on the node or edge a pattern has found (by its uid, a relationship from it): it does
+    not stop Neo4j seeking by the indexes the pattern names.
     """
     if not _IDENTIFIER.match(var):
         raise PolegraphError(f"not a Cypher variable: {var!r}")
-    predicate = (
-        f"({var}.force IN $pf_forces AND {_cleared(principal, var)} "
-        f"AND (coalesce({var}.handling_code, 'P') <> 'C' OR {var}.force = $pf_home))"
-    )
-    return predicate, _params(principal)
+    return f"any(t IN {var}.access WHERE t IN $pf_access)", _params(principal)
 
 
 def _params(principal: Principal) -> dict[str, Any]:
-    return {
-        "pf_forces": sorted(principal.readable_forces),
-        "pf_classes": principal.classifications,
-        "pf_home": principal.home_force,
-    }
-
-
-def _es_cleared(principal: Principal) -> dict[str, Any]:
-    should: list[dict[str, Any]] = [{"terms": {"classification": principal.classifications}}]
-    if UNLABELLED_AS in principal.classifications:
-        should.append({"bool": {"must_not": {"exists": {"field": "classification"}}}})
-    return {"bool": {"should": should, "minimum_should_match": 1}}
+    return {"pf_access": sorted(readable_tokens(principal))}
 
 
 def es_filter(principal: Principal) -> dict[str, Any]:
     """The Elasticsearch filter clause for documents this principal may read (kNN included)."""
-    return {
-        "bool": {
-            "filter": [{"terms": {"force": sorted(principal.readable_forces)}}, _es_cleared(principal)],
-            "should": [
-                {"bool": {"must_not": {"term": {"handling_code": "C"}}}},
-                {"term": {"force": principal.home_force}},
-            ],
-            "minimum_should_match": 1,
-        }
-    }
+    return {"terms": {"access": sorted(readable_tokens(principal))}}
+
+
+def access_forces(tokens: Sequence[str]) -> list[str]:
+    """``FORCE|CLASS`` for each force among ``tokens``, with the lowest classification of its tokens.
+
+    A document lists them (``access_forces``) so that restricted hits are counted per force exactly:
+    each document once for each force with a record behind it within the principal's clearance
+    (``es_cleared_forces``), and never for a force whose only record there is above it.
+    """
+    lowest: dict[str, int] = {}
+    for token in tokens:
+        force, classification, _ = token_parts(token)
+        rank = CLASSIFICATIONS.index(classification)
+        lowest[force] = min(rank, lowest.get(force, rank))
+    return [f"{force}{TOKEN_SEP}{CLASSIFICATIONS[rank]}" for force, rank in sorted(lowest.items())]
+
+
+def es_cleared_forces(principal: Principal) -> str:
+    """A Lucene regular expression of the ``access_forces`` within the principal's clearance."""
+    return ".*\\|(" + "|".join(principal.classifications) + ")"
 
 
 def es_restricted_filter(principal: Principal) -> dict[str, Any] | None:
-    """Documents within the principal's clearance that it may not read: counted, never shown."""
+    """Documents within the principal's clearance that it may not read: counted, never shown.
+
+    "Within clearance" is a record behind the document of a cleared classification (``access_class``
+    holds the classes of its tokens), so no list of every force is needed.
+    """
     if not principal.restricted_hits:
         return None
-    return {"bool": {"filter": [_es_cleared(principal)], "must_not": [es_filter(principal)]}}
+    return {
+        "bool": {
+            "filter": [{"terms": {"access_class": principal.classifications}}],
+            "must_not": [es_filter(principal)],
+        }
+    }

@@ -127,12 +127,13 @@ def test_phones_at_the_same_cell_at_the_same_times(calls: Engines) -> None:
 
 def test_other_forces_and_clearances_see_only_their_own(calls: Engines) -> None:
     db = calls.settings.neo4j_database
-    # A number is one node, labelled by the force that recorded it first (GMP for A, WYP for E):
-    # Yorkshire sees its own call to E, not the Manchester number at its other end.
+    # A number is one node that every force recording it reads through its own record: Yorkshire's
+    # call from A to E names the Manchester number A, so Yorkshire sees A at the other end of its
+    # call, and A's communications as far as its own records go (that one call, none of GMP's).
     wyp = communications(calls.driver, db, analyst("WYP"), [phone_uid(4)])
-    assert (wyp.events, wyp.contacts) == (1, [])
-    with pytest.raises(PolegraphError, match="no such subject"):
-        communications(calls.driver, db, analyst("WYP"), [phone_uid(0)])
+    assert (wyp.events, [c.node.uid for c in wyp.contacts]) == (1, [phone_uid(0)])
+    own = communications(calls.driver, db, analyst("WYP"), [phone_uid(0)])
+    assert (own.events, [c.node.uid for c in own.contacts]) == (1, [phone_uid(4)])
     shared = communications(calls.driver, db, analyst("GMP", readable=("WYP",)), [phone_uid(0)])
     assert phone_uid(4) in {c.node.uid for c in shared.contacts}
     secret = communications(calls.driver, db, analyst("GMP", clearance="SECRET"), [phone_uid(0)])
@@ -169,7 +170,11 @@ def test_a_person_stands_for_the_numbers_of_every_nominal_confirmed_the_same(cal
         "CREATE (p:Person:Entity {uid: 'person:test:1'})-[:HAS_PHONE $labels]->(a), "
         "(q:Person:Entity {uid: 'person:test:2'})-[:HAS_PHONE $labels]->(b), "
         "(p)-[s:SAME_AS $labels]->(q) SET p += $labels, q += $labels, s.decided_by = 'a.analyst'",
-        {"a": phone_uid(0), "b": phone_uid(1), "labels": {"force": "GMP", "classification": "OFFICIAL"}},
+        {
+            "a": phone_uid(0),
+            "b": phone_uid(1),
+            "labels": {"force": "GMP", "classification": "OFFICIAL", "access": ["GMP|OFFICIAL|P"]},
+        },
         database_=db,
     )
     summary = communications(calls.driver, db, analyst("GMP"), ["person:test:1"])

@@ -208,23 +208,33 @@ def test_another_force_sees_no_node_contact_count_or_community(
 ) -> None:
     client, settings = api
     wyp, leader = _headers(settings, "WYP"), phone(loaded.numbers["1"])
-    empty_network = _data(
-        client, wyp, NETWORK, {"ids": [leader], "hops": 3, "types": ["CALLED"], "first": 100}
-    )
-    assert empty_network["network"] == {
+    # The leader's number is GMP's, but West Yorkshire's own five calls name it too: WYP reads the
+    # number through its own records, and exactly what they hold — its five calls with its own
+    # number, no Manchester call, contact, count or community.
+    own_calls = _data(client, wyp, NETWORK, {"ids": [leader], "hops": 3, "types": ["CALLED"], "first": 100})
+    found = own_calls["network"]
+    assert (found["nodeCount"], found["edgeCount"]) == (2, 1)
+    assert {n["node"]["id"] for n in found["nodes"]} == {leader, phone(OUTSIDE)}
+    assert {n["node"]["force"] for n in found["nodes"]} == {"WYP"}
+    assert [(e["weight"]) for e in found["edges"]] == [5.0]
+    groups = _data(client, wyp, GROUPS, {"ids": [leader], "hops": 3})["groups"]
+    assert {m["id"] for g in groups for m in g["members"]} <= {leader, phone(OUTSIDE)}
+    theirs = _data(client, wyp, COMMUNICATIONS, {"ids": [leader], "first": 10})["communications"]
+    assert (theirs["events"], [c["node"]["id"] for c in theirs["contacts"]]) == (5, [phone(OUTSIDE)])
+    own = _data(client, wyp, COMMUNICATIONS, {"ids": [phone(OUTSIDE)], "first": 10})["communications"]
+    assert (own["events"], [c["node"]["id"] for c in own["contacts"]]) == (5, [leader])
+    around = _data(client, wyp, NETWORK, {"ids": [phone(OUTSIDE)], "hops": 3, "types": None, "first": 100})
+    assert {n["node"]["id"] for n in around["network"]["nodes"]} == {phone(OUTSIDE), leader}
+    # A force that neither holds nor shares any of it sees nothing at all.
+    lan = _headers(settings, "LAN")
+    nothing = _data(client, lan, NETWORK, {"ids": [leader], "hops": 3, "types": ["CALLED"], "first": 100})
+    assert nothing["network"] == {
         "nodeCount": 0, "edgeCount": 0, "communityCount": 0, "modularity": 0.0, "nodes": [], "edges": [],
     }  # fmt: skip
-    assert _data(client, wyp, GROUPS, {"ids": [leader], "hops": 3})["groups"] == []
-    refused = _post(client, wyp, COMMUNICATIONS, {"ids": [leader], "first": 10})
+    refused = _post(client, lan, COMMUNICATIONS, {"ids": [leader], "first": 10})
     assert refused["data"] is None
     assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "no such subject" in refused["errors"][0]["message"]
-    # Its own number: its own calls are counted, the Manchester phone at their other end is not shown.
-    own = _data(client, wyp, COMMUNICATIONS, {"ids": [phone(OUTSIDE)], "first": 10})["communications"]
-    assert (own["events"], own["contacts"]) == (5, [])
-    around = _data(client, wyp, NETWORK, {"ids": [phone(OUTSIDE)], "hops": 3, "types": None, "first": 100})
-    assert [n["node"]["id"] for n in around["network"]["nodes"]] == [phone(OUTSIDE)]
-    assert around["network"]["edges"] == []
     co = _data(
         client,
         wyp,
@@ -232,9 +242,8 @@ def test_another_force_sees_no_node_contact_count_or_community(
         {},
     )["coLocation"]
     assert co == {"cellCoPresence": [], "sharing": []}
-    records = [r for r in audit_records(settings) if r["user"] == "analyst.wyp"]
-    assert [r["returned_ids"] for r in records[:2]] == [[], []]
-    assert records[4]["returned_ids"] == [phone(OUTSIDE)]
+    records = [r for r in audit_records(settings) if r["user"] == "analyst.lan"]
+    assert [r["returned_ids"] for r in records] == [[], []]
 
 
 CO_PRESENCE = """

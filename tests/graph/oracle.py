@@ -20,7 +20,23 @@ ORDER = ["OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET"]
 
 
 def may_read(principal: Principal, labels: Mapping[str, Any]) -> bool:
-    """The rules of DESIGN.md: force shared, classification within clearance, handling C home only."""
+    """The rules of DESIGN.md: force shared, classification within clearance, handling C home only.
+
+    A node as stored has ``access``, one ``FORCE|CLASS|HANDLING`` per record behind it (none: not
+    readable): it is readable when one of those records is. Labels as shown (no ``access``) are judged
+    as they stand.
+    """
+    if "access" in labels:
+        return any(_may_read(principal, _token_labels(token)) for token in labels["access"] or [])
+    return _may_read(principal, labels)
+
+
+def _token_labels(token: str) -> dict[str, str]:
+    force, classification, code = token.split("|")
+    return {"force": force, "classification": classification, "handling_code": code}
+
+
+def _may_read(principal: Principal, labels: Mapping[str, Any]) -> bool:
     force = labels.get("force")
     classification = labels.get("classification") or "OFFICIAL-SENSITIVE"
     if force not in principal.readable_forces:
@@ -34,7 +50,7 @@ def stored_nodes(engines: Engines) -> dict[str, dict[str, Any]]:
     """Every node's uid and security labels, read directly (the test's own view of the graph)."""
     records, _, _ = engines.driver.execute_query(
         "MATCH (n) WHERE n.uid IS NOT NULL RETURN n.uid AS uid, labels(n) AS labels, "
-        "n {.force, .classification, .handling_code} AS security",
+        "n {.force, .classification, .handling_code, .access} AS security",
         database_=engines.settings.neo4j_database,
     )
     return {r["uid"]: {**r["security"], "labels": r["labels"]} for r in records}

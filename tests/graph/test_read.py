@@ -117,8 +117,15 @@ def test_neighbourhood_is_readable_and_its_total_counts_only_what_is_shown(
     for n in seen:
         assert may_read(principal, stored[n.node.uid])
         assert may_read(principal, n.via.props)
-    if principal.home_force == "LAN":  # the phone is WYP's: Fred's network stops at his own records
-        assert {n.node.uid for n in seen} <= {u for u, s in stored.items() if s["force"] == "LAN"}
+    if principal.home_force == "LAN":
+        # Fred's phone was first recorded by WYP, but his own LAN record holds it too: LAN sees the
+        # phone (as its own record's), and nothing beyond it, since only WYP records go further.
+        lan = {u for u, s in stored.items() if any(t.startswith("LAN|") for t in s["access"] or [])}
+        assert "phone:+447911100001" in {n.node.uid for n in seen}
+        assert {n.node.uid for n in seen} <= lan
+        phone = next(n.node for n in seen if n.node.uid == "phone:+447911100001")
+        assert phone.props["force"] == "LAN"
+        assert stored[phone.uid]["force"] == "WYP"
 
 
 def test_neighbourhood_window_and_filter(network: Network) -> None:

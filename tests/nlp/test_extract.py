@@ -50,6 +50,16 @@ def test_report_linked_to_phone_person_and_new_objects(engines: Engines, tmp_pat
     assert (phone["property"], phone["method"], phone["force"], phone["classification"]) == (
         "text", "RULE", "NYP", "SECRET")  # fmt: skip
     assert phone["source_keys"] == ["src:NYP:INTEL:NY-INT-9"]
+    assert phone["access"] == ["NYP|SECRET|P"]
+    # The phone WYP recorded gains the report's token, and its raw form under it: NYP reads it
+    # through its report, WYP's readers see only WYP's raw value.
+    records, _, _ = engines.driver.execute_query(
+        "MATCH (p:Phone {uid: 'phone:+447700900123'}) RETURN p.access AS access, p.raw_access AS raw",
+        database_=engines.settings.neo4j_database,
+    )  # fmt: skip
+    assert records[0]["access"][0].startswith("WYP|")
+    assert records[0]["access"][-1] == "NYP|SECRET|P"
+    assert f"NYP|SECRET|P|{surface}" in records[0]["raw"]
 
     person_uid, person = next((uid, m) for uid, m in mentions.items() if "Person" in m["target_labels"])
     assert (person["start"], person["end"], person["surface"]) == (0, 10, "Kyle Brown")
@@ -65,12 +75,13 @@ def test_report_linked_to_phone_person_and_new_objects(engines: Engines, tmp_pat
         assert uid in mentions
     records, _, _ = engines.driver.execute_query(
         "MATCH (p:Phone {uid: 'phone:+447700900555'})-[:FROM_SOURCE]->(s:SourceRecord) "
-        "RETURN labels(p) AS l, p.force AS force, p.raw_values AS raw, s.uid AS source",
+        "RETURN labels(p) AS l, p.force AS force, p.raw_values AS raw, s.uid AS source, p.access AS access",
         database_=engines.settings.neo4j_database,
     )  # fmt: skip
     assert sorted(records[0]["l"]) == ["Entity", "Object", "Phone"]
     assert (records[0]["force"], records[0]["raw"], records[0]["source"]) == (
         "NYP", ["07700900555"], "src:NYP:INTEL:NY-INT-9")  # fmt: skip
+    assert records[0]["access"] == ["NYP|SECRET|P"]
     doc = engines.es.get(index=engines.settings.index_name("entities"), id="phone:+447700900555")["_source"]
     assert doc["phones"] == "+447700900555"
     # A date is found but names no entity: no edge.
