@@ -116,7 +116,8 @@ def _open_report(path: Path, stack: ExitStack) -> tuple[IO[bytes], str]:
         )
     try:
         archive = stack.enter_context(zipfile.ZipFile(path))
-        names = [i.filename for i in archive.infolist() if not i.is_dir()]
+        # A damaged central directory can give a member an empty name: not a file to look at.
+        names = [i.filename for i in archive.infolist() if i.filename and not i.filename.endswith("/")]
         reports = [n for n in names if n.replace("\\", "/").rsplit("/", 1)[-1].lower() == "report.xml"]
         if not reports:
             shown = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
