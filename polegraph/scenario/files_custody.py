@@ -1,9 +1,10 @@
 """Custody exports (one detention per row) and missing-person exports (one episode per row).
 
 Both name one person per record, with the identifiers custody is strict about (PNC ID, CRO, NINO,
-both ethnicities) or the child's home and care status. Column names differ between forces, as
-they do between custody and missing-person systems. Planted bad records: a detention with neither
-custody nor arrest/summons number, an episode with no reference.
+both ethnicities) or the child's home and care status; a missing-person record also names, when
+there was one, the adult the child was found with (name, date of birth, mobile). Column names differ
+between forces, as they do between custody and missing-person systems. Planted bad records: a
+detention with neither custody nor arrest/summons number, an episode with no reference.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from pathlib import Path
 
 from polegraph.scenario.addresses import Address
 from polegraph.scenario.forces import Force
-from polegraph.scenario.nominal import render
+from polegraph.scenario.nominal import Rendered, render
 from polegraph.scenario.output import CsvExport, FileStats, nominal_facts
-from polegraph.scenario.rand import stream
+from polegraph.scenario.rand import chance, stream
 from polegraph.scenario.records import Detention, Episode
-from polegraph.scenario.truth import Ledger
+from polegraph.scenario.truth import Ledger, Mention
 from polegraph.scenario.written import local_time_text, postcode_text
 
 _CUSTODY = (
@@ -101,6 +102,9 @@ _MISSING = (
     "Date Found",
     "Found Location",
     "Found Postcode",
+    "Found With",
+    "Found With DOB",
+    "Found With Mobile",
 )
 
 
@@ -182,6 +186,8 @@ class MissingExport:
     def __init__(self, root: Path, seed: int, force: Force, ledger: Ledger) -> None:
         self.force = force
         self.rng = stream(seed, "missing-file", force.code)
+        # The found-with columns draw from their own stream: the other columns are written as before.
+        self.company_rng = stream(seed, "missing-file-found-with", force.code)
         self.csv = CsvExport(
             root,
             f"{force.code}/missing.csv",
@@ -229,10 +235,36 @@ class MissingExport:
             "Found Location": found_line,
             "Found Postcode": found_postcode,
         }
-        line = self.csv.row(values)
-        self.csv.note(
-            line, record_id, mentions=[mention] if mention else [], identifiers=ids, planted=e.planted
-        )
+        company, company_mentions, company_ids = self._found_with(record_id, e)
+        line = self.csv.row({**values, **company})
+        mentions = [m for m in (mention, *company_mentions) if m is not None]
+        self.csv.note(line, record_id, mentions=mentions, identifiers=ids + company_ids, planted=e.planted)
+
+    def _found_with(
+        self, record_id: str, e: Episode
+    ) -> tuple[dict[str, str], list[Mention], list[tuple[str, str]]]:
+        """The found-with columns: one adult with DOB and mobile, or several names in one column."""
+        rng = self.company_rng
+        written: list[tuple[str, Rendered]] = []
+        mentions: list[Mention] = []
+        ids: list[tuple[str, str]] = []
+        for n, named in enumerate(e.found_with, 1):
+            assert named.human is not None
+            r = render(named.human, rng, care=named.care, detail=named.detail, record_ids=0.0)
+            part = "found_with" if n == 1 else f"found_with{n}"
+            mention, found = nominal_facts(self.csv, record_id, part, named, r)
+            mentions += [mention] if mention else []
+            ids += [i for i in found if i[0] == "phone"]  # the only identifier these columns hold
+            surname_first = chance(rng, 0.5)
+            name = f"{r.name.surname.upper()}, {r.name.forenames}" if surname_first else (
+                f"{r.name.forenames} {r.name.surname.title()}"
+            )  # fmt: skip
+            written.append((name, r))
+        if len(written) == 1:
+            ((name, r),) = written
+            return {"Found With": name, "Found With DOB": r.dob, "Found With Mobile": r.phone}, mentions, ids
+        # Several adults in one column: no one column of DOBs or phones, so the truth holds none.
+        return {"Found With": "; ".join(name for name, _ in written)}, mentions, []
 
     def write_bad(self, rng: random.Random) -> None:
         """Plant an episode with no reference."""

@@ -110,6 +110,7 @@ class Episode:
     found_at: dt.datetime | None
     found_place: Address | str | None
     planted: Planted | None = None
+    found_with: tuple[Named, ...] = ()  # the adults the child was found with
 
 
 @dataclass(frozen=True, slots=True)
