@@ -141,7 +141,7 @@ def episodes(pop: Population, force_index: int, count: int) -> Iterator[Episode]
             looked_after=child.care_home,
             found_at=found_at,
             found_place=found if found_at else None,
-            found_with=(Named(adult, "FOUND_WITH", detail=0.3),) if adult and found_at else (),
+            found_with=Named(adult, "FOUND_WITH", detail=0.3) if adult and found_at else None,
         )
 
 

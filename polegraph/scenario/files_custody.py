@@ -14,7 +14,7 @@ from pathlib import Path
 
 from polegraph.scenario.addresses import Address
 from polegraph.scenario.forces import Force
-from polegraph.scenario.nominal import Rendered, render
+from polegraph.scenario.nominal import Named, render
 from polegraph.scenario.output import CsvExport, FileStats, nominal_facts
 from polegraph.scenario.rand import chance, stream
 from polegraph.scenario.records import Detention, Episode
@@ -235,36 +235,28 @@ class MissingExport:
             "Found Location": found_line,
             "Found Postcode": found_postcode,
         }
-        company, company_mentions, company_ids = self._found_with(record_id, e)
+        company, company_mention, company_ids = self._found_with(record_id, e.found_with)
         line = self.csv.row({**values, **company})
-        mentions = [m for m in (mention, *company_mentions) if m is not None]
+        mentions = [m for m in (mention, company_mention) if m is not None]
         self.csv.note(line, record_id, mentions=mentions, identifiers=ids + company_ids, planted=e.planted)
 
     def _found_with(
-        self, record_id: str, e: Episode
-    ) -> tuple[dict[str, str], list[Mention], list[tuple[str, str]]]:
-        """The found-with columns: one adult with DOB and mobile, or several names in one column."""
+        self, record_id: str, named: Named | None
+    ) -> tuple[dict[str, str], Mention | None, list[tuple[str, str]]]:
+        """The found-with columns (name, DOB, mobile), their truth and the identifiers written."""
+        if named is None or named.human is None:
+            return {}, None, []
         rng = self.company_rng
-        written: list[tuple[str, Rendered]] = []
-        mentions: list[Mention] = []
-        ids: list[tuple[str, str]] = []
-        for n, named in enumerate(e.found_with, 1):
-            assert named.human is not None
-            r = render(named.human, rng, care=named.care, detail=named.detail, record_ids=0.0)
-            part = "found_with" if n == 1 else f"found_with{n}"
-            mention, found = nominal_facts(self.csv, record_id, part, named, r)
-            mentions += [mention] if mention else []
-            ids += [i for i in found if i[0] == "phone"]  # the only identifier these columns hold
-            surname_first = chance(rng, 0.5)
-            name = f"{r.name.surname.upper()}, {r.name.forenames}" if surname_first else (
-                f"{r.name.forenames} {r.name.surname.title()}"
-            )  # fmt: skip
-            written.append((name, r))
-        if len(written) == 1:
-            ((name, r),) = written
-            return {"Found With": name, "Found With DOB": r.dob, "Found With Mobile": r.phone}, mentions, ids
-        # Several adults in one column: no one column of DOBs or phones, so the truth holds none.
-        return {"Found With": "; ".join(name for name, _ in written)}, mentions, []
+        r = render(named.human, rng, care=named.care, detail=named.detail, record_ids=0.0)
+        mention, found = nominal_facts(self.csv, record_id, "found_with", named, r)
+        name = r.name
+        written = (
+            f"{name.surname.upper()}, {name.forenames}"
+            if chance(rng, 0.5)
+            else f"{name.forenames} {name.surname.title()}"
+        )
+        columns = {"Found With": written, "Found With DOB": r.dob, "Found With Mobile": r.phone}
+        return columns, mention, [i for i in found if i[0] == "phone"]  # the only identifier written
 
     def write_bad(self, rng: random.Random) -> None:
         """Plant an episode with no reference."""

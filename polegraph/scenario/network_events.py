@@ -106,7 +106,7 @@ def missing_episodes(
                     found_at=start + dt.timedelta(hours=rng.randrange(5, 30)),
                     found_place=place,
                     planted=NETWORK,
-                    found_with=(Named(adult, "FOUND_WITH", care=0.8, detail=0.5),) if adult else (),
+                    found_with=Named(adult, "FOUND_WITH", care=0.8, detail=0.5) if adult else None,
                 )
             )
 
