@@ -87,6 +87,7 @@ FIELD_WEIGHTS = {
     # The intelligence units' watch lists scan every case, missing episode or call of a kind.
     "Query.closedCaseReappearances": 200,
     "Query.repeatFoundPlaces": 100,
+    "Query.repeatFoundWith": 100,
     "Query.phonesContactingMissingChildren": 100,
 }
 

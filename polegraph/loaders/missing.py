@@ -5,6 +5,13 @@ MissingEpisode joins the location the person went missing from, was last seen an
 ``OCCURRED_AT {role: MISSING_FROM | LAST_SEEN | FOUND}``, and the person joins the episode by
 ``INVOLVED_IN {role: MISSING_PERSON}``. Risk factors are kept as written; CSE and CCE are also
 flags, set from their own columns or from the factors.
+
+Who the child was found with is the other signal: each person named in the found-with columns is a
+nominal of the record (``found_with``, ``found_with2``…) joined to the episode by ``INVOLVED_IN
+{role: FOUND_WITH}``, with their date of birth, phone and vehicle as for any nominal. Several
+people in one column (``KHAN, Imran; AHMED, Bilal``) are several nominals; the DOB, phone and VRM
+columns then name no one of them in particular, so they stay in the source record's payload only.
+"Alone", "unknown male" and the like name no one: no nominal, unless a phone or vehicle was given.
 """
 
 from __future__ import annotations
@@ -47,7 +54,30 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "found_place": ("found_place", "found_location", "found_address", "location_found", "where_found"),
     "found_postcode": ("found_postcode",),
+    "found_with": (
+        "found_with", "found_with_name", "found_in_company_of", "in_company_of", "found_with_person",
+        "found_with_names",
+    ),
+    "found_with_surname": ("found_with_surname",),
+    "found_with_forenames": ("found_with_forenames", "found_with_forename", "found_with_first_name"),
+    "found_with_dob": ("found_with_dob", "found_with_date_of_birth", "in_company_of_dob"),
+    "found_with_age": ("found_with_age",),
+    "found_with_sex": ("found_with_sex", "found_with_gender"),
+    "found_with_phone": ("found_with_phone", "found_with_mobile", "found_with_tel", "in_company_of_phone"),
+    "found_with_vrm": ("found_with_vrm", "found_with_vehicle", "found_with_registration", "found_in_vehicle"),
+    "found_with_address": ("found_with_address",),
+    "found_with_postcode": ("found_with_postcode",),
 }  # fmt: skip
+#: The found-with columns as the nominal fields ``add_person`` reads.
+_FOUND_WITH_FIELDS = {
+    "found_with_surname": "surname", "found_with_forenames": "forenames", "found_with_dob": "dob",
+    "found_with_age": "age", "found_with_sex": "sex", "found_with_phone": "phone", "found_with_vrm": "vrm",
+    "found_with_address": "address", "found_with_postcode": "postcode",
+}  # fmt: skip
+#: What a found-with column holds when the child was found with no one.
+_NOBODY = frozenset(
+    {"ALONE", "NO ONE", "NOONE", "NOBODY", "ON OWN", "ON THEIR OWN", "ON HER OWN", "ON HIS OWN"}
+)
 RISK_LEVELS = {
     **dict.fromkeys(("NO APPARENT RISK", "NAR", "NO RISK", "NONE"), "NO_APPARENT_RISK"),
     **dict.fromkeys(("LOW", "L", "LOW RISK"), "LOW"),
@@ -58,7 +88,9 @@ RISK_LEVELS = {
 _PLACE_COLUMNS = ("last_seen_place", "last_seen_postcode", "missing_from_address", "missing_from_postcode",
                   "found_place", "found_postcode")  # fmt: skip
 # Columns about the episode's places: kept out of the Person's fields (which read the home address).
-_NOT_PERSON = frozenset(c for key in _PLACE_COLUMNS for c in COLUMNS[key])
+_NOT_PERSON = frozenset(
+    c for key in (*_PLACE_COLUMNS, "found_with", *_FOUND_WITH_FIELDS) for c in COLUMNS[key]
+)
 LOCAL_TIME = ZoneInfo("Europe/London")
 
 
@@ -73,6 +105,15 @@ def _exploitation(fields: Fields, factors: list[str]) -> dict[str, bool]:
         if value is not None or words & set(names):
             found[prop] = bool(value) or bool(words & set(names))
     return found
+
+
+def _found_with(fields: Fields) -> list[Fields]:
+    """The nominal fields of each person the child was found with (see the module docstring)."""
+    names = [n for n in pick_list(fields, *COLUMNS["found_with"]) if fold(n) not in _NOBODY]
+    details = {field: pick(fields, *COLUMNS[column]) for column, field in _FOUND_WITH_FIELDS.items()}
+    if len(names) > 1:
+        return [{"name": name} for name in names]
+    return [{"name": names[0] if names else "", **details}]
 
 
 def episode_bundle(source: SourceRecord, fields: Fields) -> Bundle:
@@ -108,6 +149,10 @@ def episode_bundle(source: SourceRecord, fields: Fields) -> Bundle:
     person = add_person(b, {k: v for k, v in fields.items() if k not in _NOT_PERSON}, "missing")
     if person is not None:
         b.edge("INVOLVED_IN", person, episode, {"role": "MISSING_PERSON"})
+    for n, found_with in enumerate(_found_with(fields), 1):
+        adult = add_person(b, found_with, "found_with" if n == 1 else f"found_with{n}")
+        if adult is not None:
+            b.edge("INVOLVED_IN", adult, episode, {"role": "FOUND_WITH"})
     home, home_postcode = pick(fields, "home_address", "address"), pick(fields, "home_postcode", "postcode")
     for role, place, postcode in (
         ("MISSING_FROM", "missing_from_address", "missing_from_postcode"),

@@ -37,9 +37,9 @@ DEFAULTS = (
         AlertPolicy(match_path="closedCaseReappearances", id_field="record.id"),
     ),
     DefaultQuery(
-        "Missing children found repeatedly at the same place",
-        "repeat_found_places.graphql",
-        AlertPolicy(match_path="repeatFoundPlaces", id_field="place.id", score_field="episodes"),
+        "Missing children found repeatedly at the same place or with the same adult",
+        "children_found_repeatedly.graphql",
+        AlertPolicy(match_path="places|adults", id_field="found.id", score_field="episodes"),
     ),
     DefaultQuery(
         "Phones in contact with three or more missing children",

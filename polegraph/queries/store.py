@@ -46,9 +46,11 @@ class AlertPolicy:
     """Which part of a result is the match set, and which matches are worth an alert.
 
     ``match_path`` is a dotted path of response names from the root (``search.edges``); lists on
-    the way are walked through. Each object it reaches is one match: its ``id_field`` (a dotted
-    path within it, ``node.id``) is the match's ID, a node's global ID, and its ``score_field``,
-    if any, the score compared with ``min_score`` (a match with no score field scores 1).
+    the way are walked through. Several paths separated by ``|`` (``places|adults``) gather the
+    matches of several root fields of one operation. Each object a path reaches is one match: its
+    ``id_field`` (a dotted path within it, ``node.id``) is the match's ID, a node's global ID, and
+    its ``score_field``, if any, the score compared with ``min_score`` (a match with no score field
+    scores 1).
     """
 
     match_path: str
@@ -57,13 +59,20 @@ class AlertPolicy:
     min_score: float = 0.0
 
     def __post_init__(self) -> None:
-        if not self.match_path or any(not part for part in self.match_path.split(".")):
-            raise SavedQueryInvalid(f"not a match path: {self.match_path!r}", hint="e.g. 'search.edges'")
+        if not self.match_path or any(not part for path in self.paths for part in path):
+            raise SavedQueryInvalid(
+                f"not a match path: {self.match_path!r}", hint="e.g. 'search.edges' or 'places|adults'"
+            )
+
+    @property
+    def paths(self) -> list[list[str]]:
+        """The response names of each path ``match_path`` names."""
+        return [path.split(".") for path in self.match_path.split("|")]
 
     def matches(self, data: Any) -> dict[str, float]:
         """The matches in a result's ``data``: match ID → score, those under ``min_score`` left out."""
         found: dict[str, float] = {}
-        for item in _walk(data, self.match_path.split(".")):
+        for item in (found for path in self.paths for found in _walk(data, path)):
             match_id = _get(item, self.id_field)
             if not isinstance(match_id, str):
                 continue

@@ -107,6 +107,8 @@ def intel_reports(pop: Population, force_index: int, count: int) -> Iterator[Int
 def episodes(pop: Population, force_index: int, count: int) -> Iterator[Episode]:
     """``count`` ordinary missing-person episodes of one force (children, repeat runaways among them)."""
     rng = stream(pop.seed, "background-missing", force_index)
+    # Its own stream: who a child was found with leaves every other draw of the episodes as it was.
+    company = stream(pop.seed, "background-found-with", force_index)
     force = pop.forces[force_index]
     for _ in range(count):
         child = pop.pick(rng, force_index, child=True, local=1.0)
@@ -124,6 +126,8 @@ def episodes(pop: Population, force_index: int, count: int) -> Iterator[Episode]
         elif found_kind == 2:
             found = public_place(town, child.home.street, rng.randrange(8))
         factors = tuple(rng.sample(RISK_FACTORS, rng.randrange(0, 3)))
+        # Now and then at a friend's with the friend's parent: a bystander, found with one child once.
+        adult = pop.pick(company, force_index) if found_kind == 1 and chance(company, 0.4) else None
         yield Episode(
             missing=Named(child, "MISSING_PERSON", detail=0.9),
             episode=rng.choice((1, 1, 1, 2, 2, 3, 4, 6)),
@@ -137,6 +141,7 @@ def episodes(pop: Population, force_index: int, count: int) -> Iterator[Episode]
             looked_after=child.care_home,
             found_at=found_at,
             found_place=found if found_at else None,
+            found_with=Named(adult, "FOUND_WITH", detail=0.3) if adult and found_at else None,
         )
 
 

@@ -1,9 +1,10 @@
 """Custody exports (one detention per row) and missing-person exports (one episode per row).
 
 Both name one person per record, with the identifiers custody is strict about (PNC ID, CRO, NINO,
-both ethnicities) or the child's home and care status. Column names differ between forces, as
-they do between custody and missing-person systems. Planted bad records: a detention with neither
-custody nor arrest/summons number, an episode with no reference.
+both ethnicities) or the child's home and care status; a missing-person record also names, when
+there was one, the adult the child was found with (name, date of birth, mobile). Column names differ
+between forces, as they do between custody and missing-person systems. Planted bad records: a
+detention with neither custody nor arrest/summons number, an episode with no reference.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from pathlib import Path
 
 from polegraph.scenario.addresses import Address
 from polegraph.scenario.forces import Force
-from polegraph.scenario.nominal import render
+from polegraph.scenario.nominal import Named, render
 from polegraph.scenario.output import CsvExport, FileStats, nominal_facts
-from polegraph.scenario.rand import stream
+from polegraph.scenario.rand import chance, stream
 from polegraph.scenario.records import Detention, Episode
-from polegraph.scenario.truth import Ledger
+from polegraph.scenario.truth import Ledger, Mention
 from polegraph.scenario.written import local_time_text, postcode_text
 
 _CUSTODY = (
@@ -101,6 +102,9 @@ _MISSING = (
     "Date Found",
     "Found Location",
     "Found Postcode",
+    "Found With",
+    "Found With DOB",
+    "Found With Mobile",
 )
 
 
@@ -182,6 +186,8 @@ class MissingExport:
     def __init__(self, root: Path, seed: int, force: Force, ledger: Ledger) -> None:
         self.force = force
         self.rng = stream(seed, "missing-file", force.code)
+        # The found-with columns draw from their own stream: the other columns are written as before.
+        self.company_rng = stream(seed, "missing-file-found-with", force.code)
         self.csv = CsvExport(
             root,
             f"{force.code}/missing.csv",
@@ -229,10 +235,28 @@ class MissingExport:
             "Found Location": found_line,
             "Found Postcode": found_postcode,
         }
-        line = self.csv.row(values)
-        self.csv.note(
-            line, record_id, mentions=[mention] if mention else [], identifiers=ids, planted=e.planted
+        company, company_mention, company_ids = self._found_with(record_id, e.found_with)
+        line = self.csv.row({**values, **company})
+        mentions = [m for m in (mention, company_mention) if m is not None]
+        self.csv.note(line, record_id, mentions=mentions, identifiers=ids + company_ids, planted=e.planted)
+
+    def _found_with(
+        self, record_id: str, named: Named | None
+    ) -> tuple[dict[str, str], Mention | None, list[tuple[str, str]]]:
+        """The found-with columns (name, DOB, mobile), their truth and the identifiers written."""
+        if named is None or named.human is None:
+            return {}, None, []
+        rng = self.company_rng
+        r = render(named.human, rng, care=named.care, detail=named.detail, record_ids=0.0)
+        mention, found = nominal_facts(self.csv, record_id, "found_with", named, r)
+        name = r.name
+        written = (
+            f"{name.surname.upper()}, {name.forenames}"
+            if chance(rng, 0.5)
+            else f"{name.forenames} {name.surname.title()}"
         )
+        columns = {"Found With": written, "Found With DOB": r.dob, "Found With Mobile": r.phone}
+        return columns, mention, [i for i in found if i[0] == "phone"]  # the only identifier written
 
     def write_bad(self, rng: random.Random) -> None:
         """Plant an episode with no reference."""

@@ -20,7 +20,7 @@ from polegraph.scenario.identifiers import misread
 from polegraph.scenario.network import Network
 from polegraph.scenario.nominal import Named
 from polegraph.scenario.population import PERIOD_DAYS, PERIOD_START, Human
-from polegraph.scenario.rand import chance, stream
+from polegraph.scenario.rand import chance, stream, weighted
 from polegraph.scenario.records import AnprRead, Detention, Episode, IntelReport, Occurrence, Planted
 
 NETWORK = Planted()
@@ -38,6 +38,8 @@ class NetworkRecords:
     anpr: dict[str, list[AnprRead]] = field(default_factory=lambda: defaultdict(list))
     convoys: list[dict[str, Any]] = field(default_factory=list)
     found_at: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # victim -> places
+    # victim -> the offender each episode found them with (None: no one), in episode order
+    found_with: dict[str, list[str | None]] = field(default_factory=lambda: defaultdict(list))
 
 
 def night(rng: random.Random, day: int | None = None) -> dt.datetime:
@@ -61,8 +63,25 @@ def _found_place(net: Network, rng: random.Random, victim: Human) -> tuple[str, 
     return kind, public_place(net.towns[0], victim.home.street, rng.randrange(8))
 
 
-def missing_episodes(net: Network, out: NetworkRecords, rng: random.Random) -> None:
-    """Each child goes missing three to six times and is found where the network is."""
+def _company(net: Network, rng: random.Random, kind: str) -> Human | None:
+    """The offender a child is found with: at the network's places nearly always, in town less often.
+
+    The leader and his two lieutenants (the first three offenders) are the men the children are
+    found with, the leader most often: a few adults, child after child, episode after episode.
+    """
+    if not chance(rng, 0.3 if kind == "public" else 0.85):
+        return None
+    return weighted(rng, list(zip(net.offenders[:3], (3.0, 2.0, 1.0), strict=True)))
+
+
+def missing_episodes(
+    net: Network, out: NetworkRecords, rng: random.Random, company_rng: random.Random
+) -> None:
+    """Each child goes missing three to six times and is found where the network is, with its men.
+
+    Who they are found with is drawn from ``company_rng``, so that the rest of the episodes are
+    what they were before the found-with column existed.
+    """
     for victim in net.victims:
         count = rng.randint(3, 6)
         days = sorted(rng.sample(range(PERIOD_DAYS - 3), count))
@@ -70,6 +89,8 @@ def missing_episodes(net: Network, out: NetworkRecords, rng: random.Random) -> N
             start = night(rng, day)
             kind, place = _found_place(net, rng, victim)
             out.found_at[victim.person_id].append(kind)
+            adult = _company(net, company_rng, kind)
+            out.found_with[victim.person_id].append(adult.person_id if adult else None)
             out.missing[victim.force].append(
                 Episode(
                     missing=Named(victim, "MISSING_PERSON", care=0.8, detail=0.9),
@@ -85,6 +106,7 @@ def missing_episodes(net: Network, out: NetworkRecords, rng: random.Random) -> N
                     found_at=start + dt.timedelta(hours=rng.randrange(5, 30)),
                     found_place=place,
                     planted=NETWORK,
+                    found_with=Named(adult, "FOUND_WITH", care=0.8, detail=0.5) if adult else None,
                 )
             )
 
@@ -319,7 +341,7 @@ def _keeper(net: Network, vrm: str) -> Human:
 def network_records(net: Network, seed: int) -> NetworkRecords:
     """All the network's records except communications (see ``network_comms``) and intelligence."""
     out = NetworkRecords()
-    missing_episodes(net, out, stream(seed, "network-missing"))
+    missing_episodes(net, out, stream(seed, "network-missing"), stream(seed, "network-found-with"))
     crimes_and_arrests(net, out, stream(seed, "network-crime"))
     convoys(net, out, stream(seed, "network-anpr"), seed)
     return out

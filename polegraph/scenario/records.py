@@ -110,6 +110,7 @@ class Episode:
     found_at: dt.datetime | None
     found_place: Address | str | None
     planted: Planted | None = None
+    found_with: Named | None = None  # the adult the child was found with
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,9 @@
 
 ``truth/humans.jsonl`` lists every person of the population and the network with their true
 details (streamed, one line each). ``ground_truth.json`` holds what is small: the network (members,
-places, vehicles, phones with their users, convoys, where each child was found), the planted
-intelligence texts with the queries that should find them, and the name and identifier query sets.
+places, vehicles, phones with their users, convoys, where and with whom each child was found), the
+planted intelligence texts with the queries that should find them, and the name and identifier
+query sets.
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ def ground_truth(
             "handsets": {"work": net.work_imei, "gift": net.gift_imei},
             "convoys": records.convoys,
             "found_at": dict(records.found_at),
+            "found_with": dict(records.found_with),
             "namesakes": namesakes,
             "leader_records": sorted(set(ledger.person_records.get(net.leader.person_id, []))),
         },

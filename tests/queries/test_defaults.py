@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 from pathlib import Path
 
 from polegraph.api.ids import from_global_id, to_global_id
 from polegraph.loaders.base import LoaderOptions
 from polegraph.queries.defaults import DEFAULTS, install_defaults
 from polegraph.scenario import generate
+from polegraph.scenario.truth import read_records
 from polegraph.security.directory import lookup
 from tests.analytics.conftest import load_to_graph
 from tests.conftest import Engines
@@ -47,6 +49,12 @@ def test_each_default_finds_the_planted_network_once(engines: Engines, tmp_path:
                 handling_conditions=entry.handling_conditions,
             )  # fmt: skip
     truth = json.loads((root / "ground_truth.json").read_text(encoding="utf-8"))["network"]
+    found_with = {  # Person uid of each found-with nominal -> the human it is
+        h["person_uid"]: h["person_id"]
+        for record in read_records(root / "truth" / "records.jsonl")
+        for h in record["humans"]
+        if h["role"] == "FOUND_WITH"
+    }
     leader = truth["offenders"][0]["mobile"]
     load_to_graph(
         engines, "crime", _closed_case(tmp_path / "closed.csv", leader), "GMP", options=LoaderOptions()
@@ -67,14 +75,28 @@ def test_each_default_finds_the_planted_network_once(engines: Engines, tmp_path:
     # (a) The leader's calls after the filed case: each newer call record is an alert.
     assert closed["matchCount"] >= 5
     assert {from_global_id(a["match"]["id"]).label for a in closed["newAlerts"]} == {"Call"}
-    # (b) The flat, the house and the hotel where the children were found, and nothing else.
+    # (b) The flat, the house and the hotel where the children were found; and the men they were
+    # found with, episode after episode: network offenders only, never a bystander found once.
     found = {
         to_global_id("Address", "address:" + f"{p['address']} {p['postcode']}".upper().replace(",", ""))
         for name, p in truth["places"].items()
         if name in ("flat", "house", "hotel")
     }
+    alerted = {from_global_id(a["match"]["id"]) for a in places["newAlerts"]}
     assert found <= {a["match"]["id"] for a in places["newAlerts"]}
     assert all(a["score"] >= 3 for a in places["newAlerts"])
+    adults = {found_with[key.uid] for key in alerted if key.label == "Person"}
+    offenders = {o["person_id"] for o in truth["offenders"]}
+    often = {
+        adult
+        for adult, n in Counter(a for v in truth["found_with"].values() for a in v if a).items()
+        if n >= 6
+    }
+    assert often
+    assert often <= adults <= offenders
+    bystanders = set(found_with.values()) - offenders
+    assert bystanders
+    assert not bystanders & adults
     # (c) The network's shared work phone and the leader's phone, in contact with 7 children each.
     wanted = {to_global_id("Phone", f"phone:{n}") for n in (truth["shared_phones"]["work"], leader)}
     assert {a["match"]["id"] for a in phones["newAlerts"]} == wanted

@@ -22,7 +22,7 @@ from polegraph.config import Settings, get_settings
 from polegraph.queries import alerts, store
 from polegraph.queries.defaults import DEFAULTS
 from polegraph.queries.scheduler import BadSchedule, check_schedule, due_queries, next_run
-from polegraph.queries.store import AlertPolicy
+from polegraph.queries.store import AlertPolicy, SavedQueryInvalid
 from polegraph.security.directory import record_principal
 from polegraph.security.policy import Principal
 from tests.api.shell_support import SECRET
@@ -42,6 +42,17 @@ def test_the_alert_policy_reads_matches_through_lists_and_drops_low_scores() -> 
     assert AlertPolicy("search.edges", "node.id", "score", min_score=5).matches(data) == {"a": 9.0}
     assert AlertPolicy("search.edges.node").matches(data) == {"a": 1.0, "b": 1.0, "c": 1.0}
     assert AlertPolicy("nothing.here").matches(data) == {}
+
+
+def test_an_alert_policy_of_several_paths_gathers_the_matches_of_each() -> None:
+    data = {
+        "places": [{"found": {"id": "p"}, "episodes": 4}],
+        "adults": [{"found": {"id": "a"}, "episodes": 3}],
+    }
+    assert AlertPolicy("places|adults", "found.id", "episodes").matches(data) == {"p": 4.0, "a": 3.0}
+    assert AlertPolicy("places|nothing").matches(data) == {}  # their IDs are under found.id, not id
+    with pytest.raises(SavedQueryInvalid):
+        AlertPolicy("places||adults")
 
 
 def test_schedules_are_cron_in_utc() -> None:
@@ -161,4 +172,4 @@ def test_the_defaults_pass_the_checks_a_saved_query_must_pass(settings: Settings
     )
     for default in DEFAULTS:
         check_operation(schema, Limits.from_settings(settings), default.operation, None, {})
-        assert default.policy.match_path.split(".")[0] in default.operation
+        assert all(path[0] in default.operation for path in default.policy.paths)

@@ -58,7 +58,9 @@ class Sharing(Enum):
 
 @strawberry.input(description="Which part of the result is the match set, and which matches alert.")
 class AlertPolicyInput:
-    match_path: str = strawberry.field(description="Dotted response names from the root, e.g. search.edges.")
+    match_path: str = strawberry.field(
+        description="Dotted response names from the root, e.g. search.edges; several joined by |, e.g. a|b."
+    )
     id_field: str = strawberry.field(default="id", description="Within a match: its node's ID, e.g. node.id.")
     score_field: str | None = strawberry.field(default=None, description="Within a match: its score.")
     min_score: float = 0.0
