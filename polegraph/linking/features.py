@@ -3,8 +3,9 @@
 Comparison happens in SQL (so that the DuckDB and Spark backends run the same model), and SQL
 cannot call the Python that knows names and dates. So the keys are computed here, once per
 person: variant-group keys (Mohammed/Muhammad/Mohd, William/Bill), phonetic codes, folded
-tokens, the day/month-swapped birth date, postcode sector and district. The comparisons in
-``model.py`` only test these for equality, overlap or string distance.
+tokens, the day/month-swapped birth date, postcode sector and district, and the variant keys of
+the names a misspelt token is one keying error from (RBECCA -> REBECCA's group, so BECKY). The
+comparisons in ``model.py`` only test these for equality, overlap or string distance.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from polegraph.types.date import PartialDate
 from polegraph.types.name import NameToken, name_tokens
 from polegraph.types.phonetic import phonetic_codes
 from polegraph.types.postcode import postcode_district, postcode_sector
-from polegraph.types.variants import token_variant_keys
+from polegraph.types.variants import near_variant_names, token_variant_keys
 
 
 @dataclass
@@ -45,6 +46,16 @@ def _canonical(token: NameToken) -> str:
     return token_variant_keys(token.text, surname=token.surname)[0]
 
 
+def _near_keys(token: str, *, surname: bool = False) -> list[str]:
+    """The token's own variant keys and, for a token no group knows, those of the names one keying
+    error away: a misspelt variant (MOHAAMMED for MOHD) still meets its group.
+    """
+    keys = set(token_variant_keys(token, surname=surname))
+    for near in near_variant_names(token):
+        keys.update(token_variant_keys(near, surname=surname))
+    return sorted(keys)
+
+
 def _name_text(person: PersonRecord) -> str:
     if person.forenames or person.surname:
         # "SURNAME, FORENAMES" keeps the parts apart for the name parser.
@@ -68,10 +79,14 @@ def _name_columns(person: PersonRecord) -> dict[str, Any]:
         "forename_folded": first.text if first else None,
         "forename_ph": phonetic_codes(first.text)[0] if first else None,
         "forename_keys": token_variant_keys(first.text) if first else None,
+        "forename_near": _near_keys(first.text) if first else None,
         "forename_initial": forenames[0].text[0] if forenames else None,
         "forename_vs": sorted({_canonical(t) for t in full_forenames}) or None,
         "surname_v": _canonical(surname_token) if surname_token else None,
+        "surname_keys": token_variant_keys(surname, surname=True) if surname else None,
+        "surname_near": _near_keys(surname, surname=True) if surname else None,
         "surname_folded": surname,
+        "surname_initial": surname[0] if surname else None,
         "surname_ph": phonetic_codes(surname)[0] if surname else None,
     }
 
@@ -119,3 +134,8 @@ def feature_row(person: PersonRecord) -> dict[str, Any]:
 
 FEATURE_COLUMNS = tuple(feature_row(PersonRecord("u", "s", "F")))
 """The columns of the linking table, in order."""
+LIST_COLUMNS = frozenset(
+    {"forename_keys", "forename_near", "forename_vs", "surname_keys", "surname_near",
+     "phones", "emails", "postcodes", "sectors", "districts"}
+)  # fmt: skip
+"""The columns that hold lists (compared by overlap, exploded for blocking)."""
