@@ -185,6 +185,8 @@ _BLOCKING = (
     ("l.forename_v = r.forename_v AND l.dob = r.dob", None),
     ("l.dob = r.dob AND l.dob_md = r.dob_md", None),
     ("l.postcodes = r.postcodes AND l.forename_initial = r.forename_initial", ["postcodes"]),
+    # Bertie and Robert at one address: a variant need not share the initial.
+    ("l.postcodes = r.postcodes AND l.surname_v = r.surname_v", ["postcodes"]),
     ("l.surname_ph = r.surname_ph AND l.dob_year = r.dob_year", None),
     # A misspelt surname and a birth date that is partial, swapped or defaulted: only the forename,
     # the birth year and the surname's first letter (which keying errors rarely touch) are left.
