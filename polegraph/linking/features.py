@@ -15,6 +15,7 @@ from typing import Any
 
 from polegraph.types.date import PartialDate
 from polegraph.types.name import NameToken, name_tokens
+from polegraph.types.name_parse import SURNAME_PREFIXES, parse_name
 from polegraph.types.phonetic import phonetic_codes
 from polegraph.types.postcode import postcode_district, postcode_sector
 from polegraph.types.variants import near_variant_names, token_variant_keys
@@ -63,8 +64,23 @@ def _name_text(person: PersonRecord) -> str:
     return person.full_name or ""
 
 
+def _surname_keys(text: str, surname: str) -> list[str]:
+    """Variant keys of the surname as one word and of each of its words but a prefix: a parser
+    reads "Ibrahim Abdul Mirza" as IBRAHIM ABDUL-MIRZA where "MIRZA, Ibrahim Abdul" has MIRZA, and
+    SMITH-JONES is also recorded as JONES.
+    """
+    keys = set(token_variant_keys(surname, surname=True))
+    words = parse_name(text).surname.replace("-", " ").split()
+    if len(words) > 1:
+        for word in words:
+            if word not in SURNAME_PREFIXES and len(word) > 1:
+                keys.update(token_variant_keys(word, surname=True))
+    return sorted(keys)
+
+
 def _name_columns(person: PersonRecord) -> dict[str, Any]:
-    tokens = name_tokens(_name_text(person)) if _name_text(person) else ()
+    text = _name_text(person)
+    tokens = name_tokens(text) if text else ()
     forenames = [t for t in tokens if not t.surname]
     surnames = [t for t in tokens if t.surname]
     if not surnames and len(forenames) > 1:  # a name with no known parts: the last word is the surname
@@ -83,7 +99,7 @@ def _name_columns(person: PersonRecord) -> dict[str, Any]:
         "forename_initial": forenames[0].text[0] if forenames else None,
         "forename_vs": sorted({_canonical(t) for t in full_forenames}) or None,
         "surname_v": _canonical(surname_token) if surname_token else None,
-        "surname_keys": token_variant_keys(surname, surname=True) if surname else None,
+        "surname_keys": _surname_keys(text, surname) if surname else None,
         "surname_near": _near_keys(surname, surname=True) if surname else None,
         "surname_folded": surname,
         "surname_initial": surname[0] if surname else None,

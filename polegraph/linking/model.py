@@ -181,7 +181,8 @@ COMPARISONS: tuple[Comparison, ...] = (
 # Candidate pairs: any one rule suffices. Each is an equality join (cheap on any backend).
 _BLOCKING = (
     ("l.surname_v = r.surname_v AND l.forename_v = r.forename_v", None),
-    ("l.surname_v = r.surname_v AND l.dob_year = r.dob_year", None),
+    # Any variant key of the surname (of its words, too): MIRZA meets ABDUL MIRZA, McDONALD MacDONALD.
+    ("l.surname_keys = r.surname_keys AND l.dob_year = r.dob_year", ["surname_keys"]),
     ("l.forename_v = r.forename_v AND l.dob = r.dob", None),
     ("l.dob = r.dob AND l.dob_md = r.dob_md", None),
     ("l.postcodes = r.postcodes AND l.forename_initial = r.forename_initial", ["postcodes"]),

@@ -126,3 +126,15 @@ def test_swapped_birth_dates_are_compared_and_linked_when_the_surname_is_written
     assert typo.explanation["surname"]["weight"] > 0
     assert typo.explanation["dob"]["level"] == "day and month swapped"
     assert Thresholds().band(mac) == Thresholds().band(typo) == "ACCEPTED"
+
+
+def test_a_surname_prefix_read_as_a_middle_name_by_one_record_still_meets_the_surname() -> None:
+    # "Ibrahim Abdul Mirza" parses as surname ABDUL MIRZA; "MIRZA, Ibrahim Abdul" has MIRZA.
+    natural = _person("a", "s1", full_name="IBRAHIM ABDUL MIRZA", dob="1952-09-11", phones=["+447700900555"])
+    listed = _person("b", "s2", forenames="IBRAHIM ABDUL", surname="MIRZA", dob="1952-11-09")
+    assert feature_row(natural)["surname_folded"] == "ABDULMIRZA"
+    compared, scored = _scored([natural, listed, *BACKGROUND])
+    assert compared == 1
+    linked = scored[frozenset("ab")]
+    assert linked.explanation["surname"]["level"] == "variants of one name"
+    assert Thresholds().band(linked) == "ACCEPTED"
