@@ -44,7 +44,7 @@ class Thresholds:
 
     The trained model's probabilities are close to calibrated (on the generated scenario the pairs
     scored 0.8 to 0.9 are about nine in ten true), and almost all accepted pairs score near 1, so
-    accepting from 0.8 keeps the accepted links' precision above 0.99 (0.9965 to 0.9993 at 10k and
+    accepting from 0.8 keeps the accepted links' precision above 0.99 (0.996 to 0.999 at 10k and
     100k persons, two seeds: bench/results/linking.md) while finding more of them than 0.9 did. A
     name alone never links, and links that would join contradicting records go to review.
     """
