@@ -3,8 +3,9 @@
 Comparison happens in SQL (so that the DuckDB and Spark backends run the same model), and SQL
 cannot call the Python that knows names and dates. So the keys are computed here, once per
 person: variant-group keys (Mohammed/Muhammad/Mohd, William/Bill), phonetic codes, folded
-tokens, the day/month-swapped birth date, postcode sector and district. The comparisons in
-``model.py`` only test these for equality, overlap or string distance.
+tokens, the day/month-swapped birth date, postcode sector and district, and the variant keys of
+the names a misspelt token is one keying error from (RBECCA -> REBECCA's group, so BECKY). The
+comparisons in ``model.py`` only test these for equality, overlap or string distance.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any
 
 from polegraph.types.date import PartialDate
 from polegraph.types.name import NameToken, name_tokens
+from polegraph.types.name_parse import SURNAME_PREFIXES, parse_name
 from polegraph.types.phonetic import phonetic_codes
 from polegraph.types.postcode import postcode_district, postcode_sector
-from polegraph.types.variants import token_variant_keys
+from polegraph.types.variants import near_variant_names, token_variant_keys
 
 
 @dataclass
@@ -45,6 +47,16 @@ def _canonical(token: NameToken) -> str:
     return token_variant_keys(token.text, surname=token.surname)[0]
 
 
+def _near_keys(token: str, *, surname: bool = False) -> list[str]:
+    """The token's own variant keys and, for a token no group knows, those of the names one keying
+    error away: a misspelt variant (MOHAAMMED for MOHD) still meets its group.
+    """
+    keys = set(token_variant_keys(token, surname=surname))
+    for near in near_variant_names(token):
+        keys.update(token_variant_keys(near, surname=surname))
+    return sorted(keys)
+
+
 def _name_text(person: PersonRecord) -> str:
     if person.forenames or person.surname:
         # "SURNAME, FORENAMES" keeps the parts apart for the name parser.
@@ -52,8 +64,23 @@ def _name_text(person: PersonRecord) -> str:
     return person.full_name or ""
 
 
+def _surname_keys(text: str, surname: str) -> list[str]:
+    """Variant keys of the surname as one word and of each of its words but a prefix: a parser
+    reads "Ibrahim Abdul Mirza" as IBRAHIM ABDUL-MIRZA where "MIRZA, Ibrahim Abdul" has MIRZA, and
+    SMITH-JONES is also recorded as JONES.
+    """
+    keys = set(token_variant_keys(surname, surname=True))
+    words = parse_name(text).surname.replace("-", " ").split()
+    if len(words) > 1:
+        for word in words:
+            if word not in SURNAME_PREFIXES and len(word) > 1:
+                keys.update(token_variant_keys(word, surname=True))
+    return sorted(keys)
+
+
 def _name_columns(person: PersonRecord) -> dict[str, Any]:
-    tokens = name_tokens(_name_text(person)) if _name_text(person) else ()
+    text = _name_text(person)
+    tokens = name_tokens(text) if text else ()
     forenames = [t for t in tokens if not t.surname]
     surnames = [t for t in tokens if t.surname]
     if not surnames and len(forenames) > 1:  # a name with no known parts: the last word is the surname
@@ -68,10 +95,14 @@ def _name_columns(person: PersonRecord) -> dict[str, Any]:
         "forename_folded": first.text if first else None,
         "forename_ph": phonetic_codes(first.text)[0] if first else None,
         "forename_keys": token_variant_keys(first.text) if first else None,
+        "forename_near": _near_keys(first.text) if first else None,
         "forename_initial": forenames[0].text[0] if forenames else None,
         "forename_vs": sorted({_canonical(t) for t in full_forenames}) or None,
         "surname_v": _canonical(surname_token) if surname_token else None,
+        "surname_keys": _surname_keys(text, surname) if surname else None,
+        "surname_near": _near_keys(surname, surname=True) if surname else None,
         "surname_folded": surname,
+        "surname_initial": surname[0] if surname else None,
         "surname_ph": phonetic_codes(surname)[0] if surname else None,
     }
 
@@ -119,3 +150,8 @@ def feature_row(person: PersonRecord) -> dict[str, Any]:
 
 FEATURE_COLUMNS = tuple(feature_row(PersonRecord("u", "s", "F")))
 """The columns of the linking table, in order."""
+LIST_COLUMNS = frozenset(
+    {"forename_keys", "forename_near", "forename_vs", "surname_keys", "surname_near",
+     "phones", "emails", "postcodes", "sectors", "districts"}
+)  # fmt: skip
+"""The columns that hold lists (compared by overlap, exploded for blocking)."""

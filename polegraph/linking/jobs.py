@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from splink.internals.database_api import DatabaseAPI
 
 from polegraph.config import Settings
 from polegraph.errors import PolegraphError
-from polegraph.linking import model, store
+from polegraph.linking import clusters, model, store
 from polegraph.linking.features import FEATURE_COLUMNS, feature_row
 from polegraph.security.policy import Principal
 
@@ -42,17 +42,45 @@ JOB_ROLES = ("analyst", "intelligence_unit", "supervisor", "admin")
 class Thresholds:
     """Match probability at or above which a link is accepted, and the floor of the review band.
 
-    0.9 keeps the accepted links' precision above 0.99 on the generated scenario at 3k to 100k
-    persons (bench/linking.py) while accepting more than 0.99 would; a name alone never links.
+    The trained model's probabilities are close to calibrated (on the generated scenario the pairs
+    scored 0.8 to 0.9 are about nine in ten true), and almost all accepted pairs score near 1, so
+    accepting from 0.8 keeps the accepted links' precision above 0.99 (0.996 to 0.999 at 10k and
+    100k persons, two seeds: bench/results/linking.md) while finding more of them than 0.9 did. A
+    name alone never links, and links that would join contradicting records go to review.
     """
 
-    accept: float = 0.9
+    accept: float = 0.8
     review: float = 0.5
 
     def band(self, pair: model.ScoredPair) -> str:
         """ACCEPTED above the threshold unless only names agree (a name alone never links); else REVIEW."""
         accepted = pair.probability >= self.accept and model.beyond_names(pair.explanation)
         return store.ACCEPTED if accepted else store.REVIEW
+
+
+def bands(
+    scored: Iterable[model.ScoredPair],
+    rows: Mapping[str, Mapping[str, Any]],
+    thresholds: Thresholds,
+    different: Iterable[tuple[str, str]] = (),
+) -> list[tuple[model.ScoredPair, str]]:
+    """Each scored pair with its band: ``Thresholds.band``, except that an accepted link that would
+    make one resolved person of contradicting records goes to review, saying why in its explanation
+    (``clusters.held_back``). ``rows`` are the feature rows by uid, ``different`` analysts' DIFFERENT pairs.
+    """
+    first = [(pair, thresholds.band(pair)) for pair in scored]
+    held = clusters.held_back([p for p, band in first if band == store.ACCEPTED], rows, different)
+    banded: list[tuple[model.ScoredPair, str]] = []
+    for pair, band in first:
+        reason = held.get((pair.uid_a, pair.uid_b))
+        if reason:
+            note = {"level": reason, "agrees": False, "weight": 0.0, "values": []}
+            pair, band = (
+                replace(pair, explanation={**pair.explanation, "resolved_person": note}),
+                store.REVIEW,
+            )
+        banded.append((pair, band))
+    return banded
 
 
 @dataclass
@@ -145,9 +173,10 @@ def _score(
             hint="run `polegraph link` once without --incremental",
         )
     linker = model.make_linker(db_api, persons, saved, incremental=job.incremental)
+    decided = store.decided_pairs(driver, database)
     if saved is None:
         progress("train", 0, None)
-        job.trained = model.train(db_api, linker, len(persons), store.decided_pairs(driver, database)["SAME"])
+        job.trained = model.train(db_api, linker, len(persons), decided["SAME"])
         progress("train", 1, 1)
     trained = saved or model.saved_model(linker)
     job.model_version = model.model_version(trained)
@@ -155,10 +184,11 @@ def _score(
     job.pairs_compared = model.block(db_api, linker)
     progress("block", 1, 1)
     progress("score", 0, job.pairs_compared)
+    rows = {row["unique_id"]: row for row in persons}
     scored = [
         {"a": p.uid_a, "b": p.uid_b, "probability": p.probability, "match_weight": p.match_weight,
-         "band": thresholds.band(p), "explanation": json.dumps(p.explanation, sort_keys=True)}
-        for p in model.predict(linker, thresholds.review)
+         "band": band, "explanation": json.dumps(p.explanation, sort_keys=True)}
+        for p, band in bands(model.predict(linker, thresholds.review), rows, thresholds, decided["DIFFERENT"])
     ]  # fmt: skip
     pq.write_table(pa.Table.from_pylist(scored, schema=_SCORED), workdir / "scored.parquet")
     job.links_accepted = sum(1 for s in scored if s["band"] == store.ACCEPTED)

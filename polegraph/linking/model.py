@@ -29,7 +29,7 @@ from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from splink.internals.database_api import DatabaseAPI
 from splink.internals.splink_dataframe import SplinkDataFrame
 
-from polegraph.linking.features import FEATURE_COLUMNS
+from polegraph.linking.features import FEATURE_COLUMNS, LIST_COLUMNS
 
 MODEL_FAMILY = "polegraph-fs/1"
 MIN_PERSONS_TO_TRAIN = 2000
@@ -49,8 +49,7 @@ SCHEMA = pa.schema(
             if name == "dob_year"
             else _STRING,
         )
-        if name
-        not in ("forename_keys", "forename_vs", "phones", "emails", "postcodes", "sectors", "districts")
+        if name not in LIST_COLUMNS
         else (name, _LIST)
         for name in FEATURE_COLUMNS
     ]
@@ -121,18 +120,22 @@ COMPARISONS: tuple[Comparison, ...] = (
         Level("a forename in common", cll.ArrayIntersectLevel("forename_vs", 1), 0.08, 0.004),
         Level("swapped with surname", _sql("forename_v_l = surname_v_r"), 0.04, 0.0005),
         Level("close spelling", cll.JaroWinklerLevel("forename_folded", 0.9), 0.12, 0.004),
-        Level("one letter off", cll.LevenshteinLevel("forename_folded", 1), 0.02, 0.002),
+        Level("one letter off", cll.DamerauLevenshteinLevel("forename_folded", 1), 0.02, 0.002),
+        Level("a misspelt variant", cll.ArrayIntersectLevel("forename_near", 1), 0.02, 0.001),
         Level("sounds alike", _sql("forename_ph_l = forename_ph_r"), 0.04, 0.01),
         Level("same initial", _sql("forename_initial_l = forename_initial_r"), 0.04, 0.06),
         Level("different", _else(), 0.02, 0.91),
     )),
     Comparison("surname", ("surname_folded",), "surname_v", (
         Level("same name or variant", _sql("surname_v_l = surname_v_r"), 0.78, 0.004, "surname_v"),
+        Level("variants of one name", cll.ArrayIntersectLevel("surname_keys", 1), 0.02, 0.0005),
         Level("swapped with forename", _sql("surname_v_l = forename_v_r"), 0.04, 0.0005),
-        Level("close spelling", cll.JaroWinklerLevel("surname_folded", 0.9), 0.1, 0.003),
-        Level("one letter off", cll.LevenshteinLevel("surname_folded", 1), 0.03, 0.002),
-        Level("sounds alike", _sql("surname_ph_l = surname_ph_r"), 0.03, 0.004),
-        Level("different", _else(), 0.02, 0.9865),
+        Level("close spelling", cll.JaroWinklerLevel("surname_folded", 0.9), 0.08, 0.003),
+        Level("one letter off", cll.DamerauLevenshteinLevel("surname_folded", 1), 0.03, 0.002),
+        Level("a misspelt variant", cll.ArrayIntersectLevel("surname_near", 1), 0.01, 0.0005),
+        Level("two letters off", cll.DamerauLevenshteinLevel("surname_folded", 2), 0.01, 0.003),
+        Level("sounds alike", _sql("surname_ph_l = surname_ph_r"), 0.01, 0.004),
+        Level("different", _else(), 0.02, 0.9825),
     )),
     Comparison("dob", ("dob",), "dob", (
         Level("same date", _sql("dob_l = dob_r AND NOT dob_partial_l AND NOT dob_partial_r"), 0.72, 0.0001),
@@ -178,11 +181,20 @@ COMPARISONS: tuple[Comparison, ...] = (
 # Candidate pairs: any one rule suffices. Each is an equality join (cheap on any backend).
 _BLOCKING = (
     ("l.surname_v = r.surname_v AND l.forename_v = r.forename_v", None),
-    ("l.surname_v = r.surname_v AND l.dob_year = r.dob_year", None),
+    # Any variant key of the surname (of its words, too): MIRZA meets ABDUL MIRZA, McDONALD MacDONALD.
+    ("l.surname_keys = r.surname_keys AND l.dob_year = r.dob_year", ["surname_keys"]),
     ("l.forename_v = r.forename_v AND l.dob = r.dob", None),
     ("l.dob = r.dob AND l.dob_md = r.dob_md", None),
     ("l.postcodes = r.postcodes AND l.forename_initial = r.forename_initial", ["postcodes"]),
+    # Bertie and Robert at one address: a variant need not share the initial.
+    ("l.postcodes = r.postcodes AND l.surname_v = r.surname_v", ["postcodes"]),
     ("l.surname_ph = r.surname_ph AND l.dob_year = r.dob_year", None),
+    # A misspelt surname and a birth date that is partial, swapped or defaulted: only the forename,
+    # the birth year and the surname's first letter (which keying errors rarely touch) are left.
+    (
+        "l.forename_v = r.forename_v AND l.dob_year = r.dob_year AND l.surname_initial = r.surname_initial",
+        None,
+    ),
     ("l.surname_v = r.forename_v AND l.forename_v = r.surname_v", None),
     ("l.pnc_id = r.pnc_id", None),
     ("l.cro = r.cro", None),

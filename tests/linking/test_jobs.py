@@ -200,3 +200,25 @@ def test_an_interrupted_job_resumes_from_its_checkpoint(engines: Engines, tmp_pa
     assert stages == []  # nothing read, scored or written again
     assert len(_links(engines, gmp)) == 1
     assert [j.job_id for j in link_jobs(analyst("GMP"), engines.driver, db)] == [failed.job_id]
+
+
+def test_records_decided_different_are_not_joined_again_through_a_third(
+    engines: Engines, tmp_path: Path
+) -> None:
+    load_custody(engines, tmp_path, "LAN", BACKGROUND)
+    (gmp,) = load_custody(engines, tmp_path, "GMP", [GMP_KHAN])
+    (wyp,) = load_custody(engines, tmp_path, "WYP", [WYP_KHAN])
+    cousin = Nominal("CT/C/1", "KHAN", "Mohd Imran", "1987-03-04", phone="07700900123", postcode="LS6 2AB")
+    (cty,) = load_custody(engines, tmp_path, "CTY", [cousin])
+    run_link_job(engines.settings, engines.driver)
+    db, who = engines.settings.neo4j_database, analyst("GMP", "WYP", "CTY")
+    assert resolved_person(who, engines.driver, db, gmp).persons == sorted([gmp, wyp, cty])
+    (direct,) = [x for x in _links(engines, cty) if x["other"] == gmp]
+    decide_link(who, engines.driver, db, str(direct["uid"]), "DIFFERENT", "CTY record is his cousin")
+    run_link_job(engines.settings, engines.driver)
+    # WYP's record agrees with both, but accepting both links would join them again.
+    through = {x["other"]: x for x in _links(engines, wyp)}
+    assert sorted(link["band"] for link in through.values()) == ["ACCEPTED", "REVIEW"]
+    (held,) = [link for link in through.values() if link["band"] == "REVIEW"]
+    assert "would join records an analyst decided are different people" in str(held["explanation"])
+    assert cty not in resolved_person(who, engines.driver, db, gmp).persons

@@ -92,3 +92,49 @@ def test_two_nominals_of_one_source_record_are_never_compared() -> None:
     compared, scored = _scored([first, second, *BACKGROUND])
     assert compared == 0
     assert scored == {}
+
+
+def test_a_transliteration_missing_from_the_variant_list_meets_its_group_through_its_nearest_names() -> None:
+    # HUSSEYN is in no variant group; one keying error from HUSSEIN, whose group holds HUSSAIN.
+    mohammed = _person("a", "s1", forenames="Mohammed", surname="Hussain", dob="1990-07-21", sex="MALE")
+    mouhammed = _person("b", "s2", forenames="Mouhammed", surname="Husseyn", dob="1990-07-21", sex="MALE")
+    row = feature_row(mouhammed)
+    assert row["surname_keys"] == ["HUSSEYN"]
+    assert set(row["surname_near"]) & set(feature_row(mohammed)["surname_keys"])
+    _, scored = _scored([mohammed, mouhammed, *BACKGROUND])
+    linked = scored[frozenset("ab")]
+    assert linked.explanation["surname"]["level"] == "a misspelt variant"
+    assert linked.explanation["surname"]["weight"] > 0
+    assert Thresholds().band(linked) == "ACCEPTED"
+
+
+def test_swapped_birth_dates_are_compared_and_linked_when_the_surname_is_written_differently() -> None:
+    # Neither pair shares a surname key or a full date: only the rule on forename, birth year and
+    # the surname's first letter brings them together.
+    mcdonald = _person("a", "s1", forenames="Sarah", surname="McDonald", dob="1985-03-07")
+    macdonald = _person("b", "s2", forenames="Sarah", surname="MacDonald", dob="1985-07-03")
+    kaminska = _person("c", "s3", forenames="Agnieszka", surname="Kaminska", dob="2000-02-06")
+    misspelt = _person("d", "s4", forenames="Agnieszka", surname="Kaminka", dob="2000-06-02")
+    compared, scored = _scored([mcdonald, macdonald, kaminska, misspelt, *BACKGROUND])
+    assert compared == 2
+    mac, typo = scored[frozenset("ab")], scored[frozenset("cd")]
+    assert (mac.explanation["surname"]["level"], mac.explanation["dob"]["level"]) == (
+        "variants of one name",
+        "day and month swapped",
+    )
+    assert typo.explanation["surname"]["agrees"]
+    assert typo.explanation["surname"]["weight"] > 0
+    assert typo.explanation["dob"]["level"] == "day and month swapped"
+    assert Thresholds().band(mac) == Thresholds().band(typo) == "ACCEPTED"
+
+
+def test_a_surname_prefix_read_as_a_middle_name_by_one_record_still_meets_the_surname() -> None:
+    # "Ibrahim Abdul Mirza" parses as surname ABDUL MIRZA; "MIRZA, Ibrahim Abdul" has MIRZA.
+    natural = _person("a", "s1", full_name="IBRAHIM ABDUL MIRZA", dob="1952-09-11", phones=["+447700900555"])
+    listed = _person("b", "s2", forenames="IBRAHIM ABDUL", surname="MIRZA", dob="1952-11-09")
+    assert feature_row(natural)["surname_folded"] == "ABDULMIRZA"
+    compared, scored = _scored([natural, listed, *BACKGROUND])
+    assert compared == 1
+    linked = scored[frozenset("ab")]
+    assert linked.explanation["surname"]["level"] == "variants of one name"
+    assert Thresholds().band(linked) == "ACCEPTED"
