@@ -44,12 +44,13 @@ from polegraph.graph.driver import open_driver
 from polegraph.graph.migrations import apply_schema
 from polegraph.graph.subgraph import SubgraphRequest
 from polegraph.graph.window import EVERYTHING
-from polegraph.security.policy import Principal
+from polegraph.security.policy import Principal, access_token
 from polegraph.stack import side_stack, stack_status, stack_up
 
 FORCE = "BENCH"
 TARGET = "phone:+447000000000"
-LABELS = {"force": FORCE, "classification": "OFFICIAL"}
+# The labels the writer gives a record of this force, access token included (the policy reads it).
+LABELS = {"force": FORCE, "classification": "OFFICIAL", "access": [access_token(FORCE, "OFFICIAL", "P")]}
 START = int(dt.datetime(2024, 1, 1, tzinfo=dt.UTC).timestamp())
 PRINCIPAL = Principal(user="bench.analyst", home_force=FORCE, roles=frozenset({"analyst"}))
 
@@ -77,7 +78,7 @@ def _phones(driver: Driver, database: str, prefix: str, count: int) -> None:
         "UNWIND range(0, $n - 1) AS i CALL (i) { "
         "WITH $prefix + toString(1000000 + i) AS e164 "
         "CREATE (:Phone:Object:Entity {uid: 'phone:' + e164, e164: e164, valid: true, force: $force, "
-        "classification: $classification}) } IN TRANSACTIONS OF 2000 ROWS",
+        "classification: $classification, access: $access}) } IN TRANSACTIONS OF 2000 ROWS",
         n=count, prefix=prefix, **LABELS,
     )  # fmt: skip
 
@@ -87,7 +88,7 @@ def write_target(driver: Driver, database: str, calls: int, contacts: int) -> No
     _run(
         driver, database,
         "CREATE (:Phone:Object:Entity {uid: $uid, e164: '+447000000000', valid: true, force: $force, "
-        "classification: $classification})",
+        "classification: $classification, access: $access})",
         uid=TARGET, **LABELS,
     )  # fmt: skip
     _phones(driver, database, "+44711", contacts)
@@ -98,11 +99,11 @@ def write_target(driver: Driver, database: str, calls: int, contacts: int) -> No
         "CREATE (e:Call:Event:Entity {uid: 'call:BENCH:T' + toString(i), call_type: 'VOICE', "
         "direction: CASE i % 2 WHEN 0 THEN 'OUTGOING' ELSE 'INCOMING' END, duration_seconds: i % 600, "
         "occurred_from: datetime({epochSeconds: $start + i * 300}), force: $force, "
-        "classification: $classification}) "
+        "classification: $classification, access: $access}) "
         "CREATE (t)-[:CALLED {role: CASE i % 2 WHEN 0 THEN 'CALLER' ELSE 'CALLEE' END, force: $force, "
-        "classification: $classification}]->(e) "
+        "classification: $classification, access: $access}]->(e) "
         "CREATE (c)-[:CALLED {role: CASE i % 2 WHEN 0 THEN 'CALLEE' ELSE 'CALLER' END, force: $force, "
-        "classification: $classification}]->(e) } IN TRANSACTIONS OF 2000 ROWS",
+        "classification: $classification, access: $access}]->(e) } IN TRANSACTIONS OF 2000 ROWS",
         target=TARGET, calls=calls, contacts=contacts, start=START, **LABELS,
     )  # fmt: skip
 
@@ -127,9 +128,11 @@ def write_network(driver: Driver, database: str, nodes: int, edges: int, group: 
             "CREATE (e:Call:Event:Entity {uid: 'call:BENCH:N' + toString(a) + '-' + toString(b), "
             "call_type: 'VOICE', direction: 'UNKNOWN', duration_seconds: 60, "
             "occurred_from: datetime({epochSeconds: $start + a}), force: $force, "
-            "classification: $classification}) "
-            "CREATE (pa)-[:CALLED {role: 'CALLER', force: $force, classification: $classification}]->(e) "
-            "CREATE (pb)-[:CALLED {role: 'CALLEE', force: $force, classification: $classification}]->(e)",
+            "classification: $classification, access: $access}) "
+            "CREATE (pa)-[:CALLED {role: 'CALLER', force: $force, classification: $classification, "
+            "access: $access}]->(e) "
+            "CREATE (pb)-[:CALLED {role: 'CALLEE', force: $force, classification: $classification, "
+            "access: $access}]->(e)",
             rows=rows[start : start + 10_000], start=START, **LABELS,
         )  # fmt: skip
 
@@ -208,6 +211,8 @@ def measure(driver: Driver, database: str, args: argparse.Namespace) -> None:
             {"uid": TARGET}, database_=database, routing_="r",
         )  # fmt: skip
         raw.append(time.perf_counter() - started)
+    if events != args.calls:  # the policy hid the fixture, or it was not written: nothing was measured
+        raise SystemExit(f"the summary saw {events:,} of the {args.calls:,} calls written; nothing measured")
     bare = statistics.median(raw)
     summary = _median(runs)[0]
     _report(
@@ -227,6 +232,8 @@ def measure(driver: Driver, database: str, args: argparse.Namespace) -> None:
             f"(modularity {result.modularity:.2f}), betweenness/closeness "
             f"{'estimated' if result.estimated else 'exact'}"
         )
+        if len(result.nodes) != args.nodes:
+            raise SystemExit(f"the network read {len(result.nodes):,} of the {args.nodes:,} phones written")
     _report("centrality and communities", 5.0, runs, shape)
 
 
