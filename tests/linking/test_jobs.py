@@ -35,6 +35,21 @@ def _links(engines: Engines, uid: str) -> list[dict[str, object]]:
     return [{"other": r["other"], **r["e"]} for r in records]
 
 
+def _one_man_in_three_forces(engines: Engines, tmp_path: Path) -> tuple[str, str, str, Principal]:
+    """GMP's, WYP's and CTY's records of one man, linked by a job into one resolved person, and an
+    analyst who may read all three."""
+    load_custody(engines, tmp_path, "LAN", BACKGROUND)
+    (gmp,) = load_custody(engines, tmp_path, "GMP", [GMP_KHAN])
+    (wyp,) = load_custody(engines, tmp_path, "WYP", [WYP_KHAN])
+    cousin = Nominal("CT/C/1", "KHAN", "Mohd Imran", "1987-03-04", phone="07700900123", postcode="LS6 2AB")
+    (cty,) = load_custody(engines, tmp_path, "CTY", [cousin])
+    run_link_job(engines.settings, engines.driver)
+    who = analyst("GMP", "WYP", "CTY")
+    db = engines.settings.neo4j_database
+    assert resolved_person(who, engines.driver, db, gmp).persons == sorted([gmp, wyp, cty])
+    return gmp, wyp, cty, who
+
+
 def test_a_transliterated_name_is_linked_across_forces_when_dob_and_phone_agree(
     engines: Engines, tmp_path: Path
 ) -> None:
@@ -127,14 +142,8 @@ def test_an_incremental_run_links_one_new_record(engines: Engines, tmp_path: Pat
 
 
 def test_undoing_a_link_splits_the_resolved_person(engines: Engines, tmp_path: Path) -> None:
-    load_custody(engines, tmp_path, "LAN", BACKGROUND)
-    (gmp,) = load_custody(engines, tmp_path, "GMP", [GMP_KHAN])
-    (wyp,) = load_custody(engines, tmp_path, "WYP", [WYP_KHAN])
-    cousin = Nominal("CT/C/1", "KHAN", "Mohd Imran", "1987-03-04", phone="07700900123", postcode="LS6 2AB")
-    (cty,) = load_custody(engines, tmp_path, "CTY", [cousin])
-    run_link_job(engines.settings, engines.driver)
-    db, who = engines.settings.neo4j_database, analyst("GMP", "WYP", "CTY")
-    assert resolved_person(who, engines.driver, db, gmp).persons == sorted([gmp, wyp, cty])
+    gmp, wyp, cty, who = _one_man_in_three_forces(engines, tmp_path)
+    db = engines.settings.neo4j_database
     first = link_suggestions(who, engines.driver, db, LinkFilter(band="ACCEPTED"), first=2)
     rest = link_suggestions(
         who, engines.driver, db, LinkFilter(band="ACCEPTED"), first=2, after=first.end_cursor
@@ -205,14 +214,8 @@ def test_an_interrupted_job_resumes_from_its_checkpoint(engines: Engines, tmp_pa
 def test_records_decided_different_are_not_joined_again_through_a_third(
     engines: Engines, tmp_path: Path
 ) -> None:
-    load_custody(engines, tmp_path, "LAN", BACKGROUND)
-    (gmp,) = load_custody(engines, tmp_path, "GMP", [GMP_KHAN])
-    (wyp,) = load_custody(engines, tmp_path, "WYP", [WYP_KHAN])
-    cousin = Nominal("CT/C/1", "KHAN", "Mohd Imran", "1987-03-04", phone="07700900123", postcode="LS6 2AB")
-    (cty,) = load_custody(engines, tmp_path, "CTY", [cousin])
-    run_link_job(engines.settings, engines.driver)
-    db, who = engines.settings.neo4j_database, analyst("GMP", "WYP", "CTY")
-    assert resolved_person(who, engines.driver, db, gmp).persons == sorted([gmp, wyp, cty])
+    gmp, wyp, cty, who = _one_man_in_three_forces(engines, tmp_path)
+    db = engines.settings.neo4j_database
     (direct,) = [x for x in _links(engines, cty) if x["other"] == gmp]
     decide_link(who, engines.driver, db, str(direct["uid"]), "DIFFERENT", "CTY record is his cousin")
     run_link_job(engines.settings, engines.driver)

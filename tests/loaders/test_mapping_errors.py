@@ -159,7 +159,7 @@ relationships:
         (
             "from: person\n    to: phone",
             "from: phone\n    to: person",
-            r"relationships\[0\]: HAS_PHONE runs Person\|Place -> Phone, not Phone -> Person",
+            r"relationships\[0\]: HAS_PHONE runs Person\|Place\|Account -> Phone, not Phone -> Person",
         ),
         (
             "to: phone",
