@@ -29,7 +29,15 @@ from polegraph.security.policy import TOKEN_SEP, Principal, cypher_predicate, sh
 
 # Properties that are machinery, not the record: never read out (the vector is also large; the
 # access tokens name other forces' records).
-HIDDEN = ("embedding", "embedding_hash", "load_ids", "created_at", "updated_at", "access", "raw_access")
+HIDDEN = (
+    "embedding", "embedding_hash", "load_ids", "created_at", "updated_at", "access", "raw_access",
+    "system_access",
+)  # fmt: skip
+# Source keys of the records the principal may read: a key names its force, system and record.
+_KEYS_READABLE = (
+    "CASE WHEN {v}.source_keys IS NULL THEN null ELSE [k IN {v}.source_keys WHERE EXISTS {{ "
+    "MATCH (s:SourceRecord {{uid: k}}) WHERE any(t IN s.access WHERE t IN $pf_access) }}] END"
+)
 # Raw values with their records' tokens (``TOKEN|raw``), those the principal may read: the token is
 # the entry's first three parts.
 _RAW_READABLE = (
@@ -167,7 +175,8 @@ def node_projection(var: str) -> str:
     hidden = ", ".join(f"{h}: null" for h in HIDDEN)
     return (
         f"{{labels: labels({var}), readable: {_readable_access(var)}, "
-        f"raw: {_RAW_READABLE.format(v=var)}, props: {var} {{.*, {hidden}, raw_values: null}}}}"
+        f"raw: {_RAW_READABLE.format(v=var)}, "
+        f"props: {var} {{.*, {hidden}, raw_values: null, source_keys: {_KEYS_READABLE.format(v=var)}}}}}"
     )
 
 
@@ -175,7 +184,7 @@ def edge_projection(var: str) -> str:
     return (
         f"{{type: type({var}), start: [labels(startNode({var})), startNode({var}).uid], "
         f"end: [labels(endNode({var})), endNode({var}).uid], readable: {_readable_access(var)}, "
-        f"props: {var} {{.*, access: null}}}}"
+        f"props: {var} {{.*, access: null, source_keys: {_KEYS_READABLE.format(v=var)}}}}}"
     )
 
 

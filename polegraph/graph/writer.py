@@ -11,9 +11,12 @@ its properties set once, its source keys appended together.
 **Provenance of shared nodes.** A node keyed by its value (a phone, an address, a camera site) links
 to every SourceRecord that names it by ``FROM_SOURCE``: that is its complete provenance. Its
 ``source_keys`` list keeps the first ``SOURCE_KEYS_KEPT`` keys, and after that only the first key of
-each force and system not yet in it (so ``source_systems`` in its search document stays complete):
-a site read by a hundred thousand ANPR records would otherwise rewrite a list of a hundred thousand
-keys on every read. Nodes keyed by their source record (persons, events) and edges keep every key.
+each force and system not yet in it: a site read by a hundred thousand ANPR records would otherwise
+rewrite a list of a hundred thousand keys on every read. The systems behind a node are kept apart,
+each with the access token of its record (``system_access``: ``TOKEN|SYSTEM``, bounded by tokens x
+systems), so a read shows only the systems of records the reader may read: that another force's
+intelligence system holds a phone is itself intelligence. Nodes keyed by their source record
+(persons, events) and edges keep every key.
 
 **Access of shared nodes and edges.** A node keyed by its value keeps the security labels of the
 record that created it (its owner), and its ``access`` list gains the token of each record's labels
@@ -46,7 +49,7 @@ from polegraph.errors import SchemaError
 from polegraph.loaders.records import Bundle, LoadContext
 from polegraph.schema import load_ontology
 from polegraph.schema.model import IDENTITY_VALUE
-from polegraph.security.policy import TOKEN_SEP, labels_token
+from polegraph.security.policy import TOKEN_SEP, labels_token, system_tag
 
 # Keys a value-keyed node keeps in ``source_keys`` before it keeps only each new force/system's first.
 SOURCE_KEYS_KEPT = 100
@@ -100,8 +103,10 @@ def _labels_clause(label: str) -> str:
 _PROVENANCE = frozenset({"source_keys", "load_ids", "access"})
 # Raw values as sent, and the same values kept with their records' access tokens.
 RAW_VALUES, RAW_ACCESS = "raw_values", "raw_access"
+# Each record's system, kept with its access token.
+SYSTEM_ACCESS = "system_access"
 # Computed here from the records' labels: a loader's value for them is never stored.
-_ACCESS = frozenset({"access", RAW_ACCESS})
+_ACCESS = frozenset({"access", RAW_ACCESS, SYSTEM_ACCESS})
 
 
 @functools.cache
@@ -315,6 +320,8 @@ def _prepare(bundles: Sequence[Bundle], ctx: LoadContext) -> _Batch:
             values = {k: _unique(list(v)) for k, v in stored.items() if k in lists}
             if RAW_VALUES in values and RAW_ACCESS in lists:
                 values[RAW_ACCESS] = [f"{token}{TOKEN_SEP}{raw}" for raw in values[RAW_VALUES]]
+            if SYSTEM_ACCESS in lists:
+                values[SYSTEM_ACCESS] = [system_tag(token, src.system)]
             row = {
                 "uid": node.uid,
                 "labels": labels,

@@ -9,13 +9,13 @@ from typing import Any
 from polegraph.search.clauses import QueryPlan
 from polegraph.search.explain import as_list, explain, hit_title
 from polegraph.search.parse import ParsedQuery
-from polegraph.security.policy import TOKEN_SEP, shown_labels
+from polegraph.security.policy import TOKEN_SEP, readable_systems, shown_labels
 
 # Fields of the index document that are machinery, not the record: never handed out (the access
 # tokens name the records of other forces behind a shared node).
 HIDDEN_FIELDS = (
     "embedding", "embedding_hash", "name_keys", "source_keys", "load_ids", "updated_at",
-    "access", "access_class", "access_forces",
+    "access", "access_class", "access_forces", "system_access",
 )  # fmt: skip
 # What a search asks Elasticsearch for: all but the vector and the provenance lists.
 SOURCE_EXCLUDES = ["embedding", "embedding_hash", "source_keys", "load_ids", "updated_at"]
@@ -80,7 +80,7 @@ def build_hit(
     """A ``Hit`` from an Elasticsearch hit (``_source``, ``highlight``, ``matched_queries``).
 
     ``readable`` is the principal's set of access tokens: a shared node shows the labels of a record
-    the principal may read (``shown_labels``).
+    the principal may read (``shown_labels``), and the systems of the records it may read.
     """
     source = dict(raw.get("_source", {}))
     access = [str(t) for t in as_list(source.get("access")) if t in readable]
@@ -101,7 +101,7 @@ def build_hit(
         score=float(score),
         explanations=lines,
         highlights=highlight,
-        source_systems=tuple(str(s) for s in as_list(source.get("source_systems"))),
+        source_systems=tuple(readable_systems(as_list(source.get("system_access")), readable)),
         record=record,
     )
 
