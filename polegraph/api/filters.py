@@ -17,7 +17,9 @@ not read. So ``force``, ``classification`` and ``handling_code`` test the access
 records behind the node that the principal may read (a phone is "of WYP" to a reader when a WYP
 record it may read holds it), and the labels that hold for one record only (caveat, descriptors,
 handling conditions and instructions) and the source keys (which name other forces' records) are
-no filter keys at all. A compiled filter therefore needs the principal's readable tokens.
+no filter keys at all. A single value of a shared node (a vehicle's colour) counts only when the
+record that gave it (``prop_access``) is readable: to a reader that may not read it, the node has
+no such value. A compiled filter therefore needs the principal's readable tokens.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from polegraph.graph.read import HIDDEN
 from polegraph.schema import load_ontology
 from polegraph.schema.elasticsearch import ENTITY_ROOT, search_field
 from polegraph.schema.model import PropertySpec
-from polegraph.security.policy import RECORD_LABELS, token_parts
+from polegraph.security.policy import RECORD_LABELS, TOKEN_SEP, token_parts
 
 MAX_DEPTH = 4
 MAX_CONDITIONS = 32
@@ -324,11 +326,20 @@ def _cypher(flt: Filter, var: str, params: dict[str, Any], readable: frozenset[s
     spec = filter_keys()[flt.key]
     value: Any = list(flt.values) if flt.op in (Op.EQ, Op.PREFIX) else flt.values[0]
     params[name] = value
-    if flt.op is Op.EXISTS:
-        stored = f"labels({var})" if flt.key == LABEL_KEY else f"{var}.`{flt.key}`"
-        return f"({stored} IS NOT NULL) = ${name}"
     if flt.key == LABEL_KEY:
+        if flt.op is Op.EXISTS:
+            return f"(labels({var}) IS NOT NULL) = ${name}"
         return f"any(flt_l IN labels({var}) WHERE flt_l IN ${name})"
+    guard = ""
+    if not spec.multiple:  # a shared node's single value counts only when its record is readable
+        params[f"{name}_t"], params[f"{name}_p"] = _value_tags(flt.key, readable)
+        given = f"coalesce({var}.prop_access, [])"
+        guard = (
+            f" AND (NOT any(flt_a IN {given} WHERE flt_a STARTS WITH ${name}_p) "
+            f"OR any(flt_a IN {given} WHERE flt_a IN ${name}_t))"
+        )
+    if flt.op is Op.EXISTS:
+        return f"(({var}.`{flt.key}` IS NOT NULL){guard}) = ${name}"
     element = "flt_v" if spec.multiple else f"{var}.`{flt.key}`"
     if flt.op is Op.EQ:
         test = f"{element} IN ${name}"
@@ -338,7 +349,13 @@ def _cypher(flt: Filter, var: str, params: dict[str, Any], readable: frozenset[s
         test = f"{element} {_CYPHER_RANGE[flt.op]} ${name}"
     if spec.multiple:
         return f"any(flt_v IN coalesce({var}.`{flt.key}`, []) WHERE {test})"
-    return f"coalesce({test}, false)"
+    return f"(coalesce({test}, false){guard})"
+
+
+def _value_tags(key: str, readable: frozenset[str]) -> tuple[list[str], str]:
+    """``prop_access`` entries of ``key`` under readable tokens, and the prefix of any entry of it:
+    a single value of a shared node is the reader's to test when no entry names another record."""
+    return sorted(f"{key}{TOKEN_SEP}{t}" for t in readable), f"{key}{TOKEN_SEP}"
 
 
 # -- Elasticsearch -----------------------------------------------------------------------------
@@ -354,6 +371,25 @@ def es_query(flt: Filter, readable: frozenset[str]) -> dict[str, Any]:
         return {"bool": {"should": parts, "minimum_should_match": 1}}
     if flt.key in TOKEN_KEYS:
         return {"terms": {"access": _label_tokens(flt, readable)}}
+    if flt.key == LABEL_KEY or filter_keys()[flt.key].multiple:
+        return _es_test(flt)
+    tags, prefix = _value_tags(flt.key, readable)
+    readable_value = {
+        "bool": {
+            "should": [
+                {"terms": {"prop_access": tags}},
+                {"bool": {"must_not": [{"prefix": {"prop_access": prefix}}]}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+    if flt.op is Op.EXISTS and not flt.values[0]:
+        present = {"bool": {"filter": [{"exists": {"field": flt.key}}, readable_value]}}
+        return {"bool": {"must_not": [present]}}
+    return {"bool": {"filter": [_es_test(flt), readable_value]}}
+
+
+def _es_test(flt: Condition) -> dict[str, Any]:
     field = "labels" if flt.key == LABEL_KEY else flt.key
     values = [v.isoformat() if isinstance(v, dt.datetime) else v for v in flt.values]
     if flt.op is Op.EXISTS:
