@@ -135,6 +135,7 @@ def _facet_aggregation(facet: str, principal: Principal) -> dict[str, Any]:
         tokens = {force: force_tokens(principal, [force]) for force in sorted(principal.readable_forces)}
         return {"filters": {"filters": {force: {"terms": {"access": t}} for force, t in tokens.items()}}}
     if facet == "source_system":
+        # A system comes once per readable labelling of its records: room for a few each.
         include = es_readable_tag_pattern(principal)
         return {"terms": {"field": FACETS[facet], "size": FACET_SIZE * 4, "include": include}}
     return {"terms": {"field": FACETS[facet], "size": FACET_SIZE}}
