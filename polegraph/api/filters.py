@@ -10,6 +10,16 @@ keyword, number, boolean or date-time field of the property's own name), plus ``
 key's operators follow its type, enum values are checked against the ontology, and a filter is
 bounded in depth, conditions and values, so a request cannot make a query the engines choke on.
 Everything is checked when the filter is built, before any query text exists.
+
+**Security labels.** A node keyed by its value (a phone) is asserted by records of many forces and
+keeps its owner's labels: a filter on them would let a reader probe the labels of records it may
+not read. So ``force``, ``classification`` and ``handling_code`` test the access tokens of the
+records behind the node that the principal may read (a phone is "of WYP" to a reader when a WYP
+record it may read holds it), and the labels that hold for one record only (caveat, descriptors,
+handling conditions and instructions) and the source keys (which name other forces' records) are
+no filter keys at all. A single value of a shared node (a vehicle's colour) counts only when the
+record that gave it (``prop_access``) is readable: to a reader that may not read it, the node has
+no such value. A compiled filter therefore needs the principal's readable tokens.
 """
 
 from __future__ import annotations
@@ -29,12 +39,17 @@ from polegraph.graph.read import HIDDEN
 from polegraph.schema import load_ontology
 from polegraph.schema.elasticsearch import ENTITY_ROOT, search_field
 from polegraph.schema.model import PropertySpec
+from polegraph.security.policy import RECORD_LABELS, TOKEN_SEP, token_parts
 
 MAX_DEPTH = 4
 MAX_CONDITIONS = 32
 MAX_VALUES = 100
 MAX_VALUE_LENGTH = 256
 LABEL_KEY = "label"
+# Security labels, tested on the readable access tokens: the part of a token each one is.
+TOKEN_KEYS: Mapping[str, int] = {"force": 0, "classification": 1, "handling_code": 2}
+# Keys that would read the labels or provenance of records the principal may not read.
+REFUSED_KEYS = frozenset({*RECORD_LABELS, "source_keys"})
 _INT64 = (-(2**63), 2**63 - 1)
 
 
@@ -85,6 +100,8 @@ class FilterKey:
     def ops(self) -> frozenset[Op]:
         if self.name == LABEL_KEY:  # every node has labels: only which ones can be asked
             return frozenset({Op.EQ})
+        if self.name in TOKEN_KEYS:  # every record has its labels (none reads as OFFICIAL-SENSITIVE, P)
+            return frozenset({Op.EQ}) | _TYPE_OPS.get(self.type, frozenset())
         return frozenset({Op.EQ, Op.EXISTS}) | _TYPE_OPS.get(self.type, frozenset())
 
 
@@ -92,6 +109,8 @@ def _key_of(spec: PropertySpec) -> FilterKey | None:
     # Machinery (when polegraph wrote a node, its embedding) is no key: the index stamps its own
     # ``updated_at``, so the two engines would not even agree on it.
     if spec.type not in _TYPE_OPS or spec.vector or spec.name in HIDDEN or search_field(spec) != spec.name:
+        return None
+    if spec.name in REFUSED_KEYS:
         return None
     return FilterKey(spec.name, spec.type, spec.multiple, frozenset(spec.values))
 
@@ -174,6 +193,12 @@ def _parse_value(key: FilterKey, op: Op, raw: object) -> Any:
 def condition(key: str, op: str, values: list[Any] | tuple[Any, ...]) -> Condition:
     """A checked condition; raises ``FilterError`` naming what is wrong."""
     spec = filter_keys().get(key) if isinstance(key, str) else None
+    if key in REFUSED_KEYS:
+        raise FilterError(
+            f"{key} is not a filter key: on a node many records assert it names one record's labels "
+            "or source, which may be another force's",
+            hint="filter on force, classification or handling_code (those of records you may read)",
+        )
     if spec is None:
         raise FilterError(
             f"unknown filter key {str(key)[:60]!r}",
@@ -263,30 +288,58 @@ def filter_digest(flt: Filter | None) -> str:
 # -- Cypher ------------------------------------------------------------------------------------
 
 
+def _label_tokens(cond: Condition, readable: frozenset[str]) -> list[str]:
+    """The readable tokens whose label (force, classification or handling code) meets ``cond``."""
+    part = TOKEN_KEYS[cond.key]
+
+    def meets(label: str) -> bool:
+        if cond.op is Op.PREFIX:
+            return any(label.startswith(p) for p in cond.values)
+        return label in cond.values
+
+    return sorted(t for t in readable if meets(token_parts(t)[part]))
+
+
 @dataclass(frozen=True)
 class CypherFilter:
-    """A compiled filter: ``cypher(var)`` gives the predicate text and its parameters."""
+    """A compiled filter: ``cypher(var)`` gives the predicate text and its parameters.
+
+    ``readable``: the principal's access tokens (``readable_tokens``), which label keys test.
+    """
 
     flt: Filter
+    readable: frozenset[str]
 
     def cypher(self, var: str) -> tuple[str, dict[str, Any]]:
         params: dict[str, Any] = {}
-        return _cypher(self.flt, var, params), params
+        return _cypher(self.flt, var, params, self.readable), params
 
 
-def _cypher(flt: Filter, var: str, params: dict[str, Any]) -> str:
+def _cypher(flt: Filter, var: str, params: dict[str, Any], readable: frozenset[str]) -> str:
     if isinstance(flt, Group):
         joiner = " AND " if flt.op == "and" else " OR "
-        return "(" + joiner.join(_cypher(p, var, params) for p in flt.parts) + ")"
+        return "(" + joiner.join(_cypher(p, var, params, readable) for p in flt.parts) + ")"
     name = f"flt_{len(params)}"
+    if flt.key in TOKEN_KEYS:
+        params[name] = _label_tokens(flt, readable)
+        return f"any(flt_t IN coalesce({var}.access, []) WHERE flt_t IN ${name})"
     spec = filter_keys()[flt.key]
     value: Any = list(flt.values) if flt.op in (Op.EQ, Op.PREFIX) else flt.values[0]
     params[name] = value
-    if flt.op is Op.EXISTS:
-        stored = f"labels({var})" if flt.key == LABEL_KEY else f"{var}.`{flt.key}`"
-        return f"({stored} IS NOT NULL) = ${name}"
     if flt.key == LABEL_KEY:
+        if flt.op is Op.EXISTS:
+            return f"(labels({var}) IS NOT NULL) = ${name}"
         return f"any(flt_l IN labels({var}) WHERE flt_l IN ${name})"
+    guard = ""
+    if not spec.multiple:  # a shared node's single value counts only when its record is readable
+        params[f"{name}_t"], params[f"{name}_p"] = _value_tags(flt.key, readable)
+        given = f"coalesce({var}.prop_access, [])"
+        guard = (
+            f" AND (NOT any(flt_a IN {given} WHERE flt_a STARTS WITH ${name}_p) "
+            f"OR any(flt_a IN {given} WHERE flt_a IN ${name}_t))"
+        )
+    if flt.op is Op.EXISTS:
+        return f"(({var}.`{flt.key}` IS NOT NULL){guard}) = ${name}"
     element = "flt_v" if spec.multiple else f"{var}.`{flt.key}`"
     if flt.op is Op.EQ:
         test = f"{element} IN ${name}"
@@ -296,19 +349,47 @@ def _cypher(flt: Filter, var: str, params: dict[str, Any]) -> str:
         test = f"{element} {_CYPHER_RANGE[flt.op]} ${name}"
     if spec.multiple:
         return f"any(flt_v IN coalesce({var}.`{flt.key}`, []) WHERE {test})"
-    return f"coalesce({test}, false)"
+    return f"(coalesce({test}, false){guard})"
+
+
+def _value_tags(key: str, readable: frozenset[str]) -> tuple[list[str], str]:
+    """``prop_access`` entries of ``key`` under readable tokens, and the prefix of any entry of it:
+    a single value of a shared node is the reader's to test when no entry names another record."""
+    return sorted(f"{key}{TOKEN_SEP}{t}" for t in readable), f"{key}{TOKEN_SEP}"
 
 
 # -- Elasticsearch -----------------------------------------------------------------------------
 
 
-def es_query(flt: Filter) -> dict[str, Any]:
-    """The Elasticsearch query clause of a filter, on the ``entities`` index."""
+def es_query(flt: Filter, readable: frozenset[str]) -> dict[str, Any]:
+    """The Elasticsearch query clause of a filter, on the ``entities`` index, for a principal whose
+    access tokens are ``readable`` (label keys test them)."""
     if isinstance(flt, Group):
-        parts = [es_query(p) for p in flt.parts]
+        parts = [es_query(p, readable) for p in flt.parts]
         if flt.op == "and":
             return {"bool": {"filter": parts}}
         return {"bool": {"should": parts, "minimum_should_match": 1}}
+    if flt.key in TOKEN_KEYS:
+        return {"terms": {"access": _label_tokens(flt, readable)}}
+    if flt.key == LABEL_KEY or filter_keys()[flt.key].multiple:
+        return _es_test(flt)
+    tags, prefix = _value_tags(flt.key, readable)
+    readable_value = {
+        "bool": {
+            "should": [
+                {"terms": {"prop_access": tags}},
+                {"bool": {"must_not": [{"prefix": {"prop_access": prefix}}]}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+    if flt.op is Op.EXISTS and not flt.values[0]:
+        present = {"bool": {"filter": [{"exists": {"field": flt.key}}, readable_value]}}
+        return {"bool": {"must_not": [present]}}
+    return {"bool": {"filter": [_es_test(flt), readable_value]}}
+
+
+def _es_test(flt: Condition) -> dict[str, Any]:
     field = "labels" if flt.key == LABEL_KEY else flt.key
     values = [v.isoformat() if isinstance(v, dt.datetime) else v for v in flt.values]
     if flt.op is Op.EXISTS:

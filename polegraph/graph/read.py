@@ -29,7 +29,21 @@ from polegraph.security.policy import TOKEN_SEP, Principal, cypher_predicate, sh
 
 # Properties that are machinery, not the record: never read out (the vector is also large; the
 # access tokens name other forces' records).
-HIDDEN = ("embedding", "embedding_hash", "load_ids", "created_at", "updated_at", "access", "raw_access")
+HIDDEN = (
+    "embedding", "embedding_hash", "load_ids", "created_at", "updated_at", "access", "raw_access",
+    "system_access", "prop_access",
+)  # fmt: skip
+# Single values of a shared node that a record the principal may not read gave (``prop_access``
+# entries are ``NAME|TOKEN``): left out of what it reads.
+_PROPS_UNREADABLE = (
+    "[x IN coalesce({v}.prop_access, []) WHERE NOT substring(x, size(split(x, '|')[0]) + 1) IN $pf_access "
+    "| split(x, '|')[0]]"
+)
+# Source keys of the records the principal may read: a key names its force, system and record.
+_KEYS_READABLE = (
+    "CASE WHEN {v}.source_keys IS NULL THEN null ELSE [k IN {v}.source_keys WHERE EXISTS {{ "
+    "MATCH (s:SourceRecord {{uid: k}}) WHERE any(t IN s.access WHERE t IN $pf_access) }}] END"
+)
 # Raw values with their records' tokens (``TOKEN|raw``), those the principal may read: the token is
 # the entry's first three parts.
 _RAW_READABLE = (
@@ -167,7 +181,8 @@ def node_projection(var: str) -> str:
     hidden = ", ".join(f"{h}: null" for h in HIDDEN)
     return (
         f"{{labels: labels({var}), readable: {_readable_access(var)}, "
-        f"raw: {_RAW_READABLE.format(v=var)}, props: {var} {{.*, {hidden}, raw_values: null}}}}"
+        f"raw: {_RAW_READABLE.format(v=var)}, unreadable: {_PROPS_UNREADABLE.format(v=var)}, "
+        f"props: {var} {{.*, {hidden}, raw_values: null, source_keys: {_KEYS_READABLE.format(v=var)}}}}}"
     )
 
 
@@ -175,7 +190,7 @@ def edge_projection(var: str) -> str:
     return (
         f"{{type: type({var}), start: [labels(startNode({var})), startNode({var}).uid], "
         f"end: [labels(endNode({var})), endNode({var}).uid], readable: {_readable_access(var)}, "
-        f"props: {var} {{.*, access: null}}}}"
+        f"props: {var} {{.*, access: null, source_keys: {_KEYS_READABLE.format(v=var)}}}}}"
     )
 
 
@@ -188,7 +203,8 @@ def _as_read(props: dict[str, Any], row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def to_node(row: Mapping[str, Any]) -> GraphNode:
-    props = {k: plain(v) for k, v in row["props"].items() if v is not None and k not in HIDDEN}
+    hidden = {*HIDDEN, *(row.get("unreadable") or ())}
+    props = {k: plain(v) for k, v in row["props"].items() if v is not None and k not in hidden}
     props = _as_read(props, row)
     labels = tuple(row["labels"])
     return GraphNode(primary_label(labels), str(props.get("uid", "")), labels, props)

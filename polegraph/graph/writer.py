@@ -11,9 +11,12 @@ its properties set once, its source keys appended together.
 **Provenance of shared nodes.** A node keyed by its value (a phone, an address, a camera site) links
 to every SourceRecord that names it by ``FROM_SOURCE``: that is its complete provenance. Its
 ``source_keys`` list keeps the first ``SOURCE_KEYS_KEPT`` keys, and after that only the first key of
-each force and system not yet in it (so ``source_systems`` in its search document stays complete):
-a site read by a hundred thousand ANPR records would otherwise rewrite a list of a hundred thousand
-keys on every read. Nodes keyed by their source record (persons, events) and edges keep every key.
+each force and system not yet in it: a site read by a hundred thousand ANPR records would otherwise
+rewrite a list of a hundred thousand keys on every read. The systems behind a node are kept apart,
+each with the access token of its record (``system_access``: ``TOKEN|SYSTEM``, bounded by tokens x
+systems), so a read shows only the systems of records the reader may read: that another force's
+intelligence system holds a phone is itself intelligence. Nodes keyed by their source record
+(persons, events) and edges keep every key.
 
 **Access of shared nodes and edges.** A node keyed by its value keeps the security labels of the
 record that created it (its owner), and its ``access`` list gains the token of each record's labels
@@ -46,7 +49,7 @@ from polegraph.errors import SchemaError
 from polegraph.loaders.records import Bundle, LoadContext
 from polegraph.schema import load_ontology
 from polegraph.schema.model import IDENTITY_VALUE
-from polegraph.security.policy import TOKEN_SEP, labels_token
+from polegraph.security.policy import TOKEN_SEP, labels_token, system_tag
 
 # Keys a value-keyed node keeps in ``source_keys`` before it keeps only each new force/system's first.
 SOURCE_KEYS_KEPT = 100
@@ -100,8 +103,11 @@ def _labels_clause(label: str) -> str:
 _PROVENANCE = frozenset({"source_keys", "load_ids", "access"})
 # Raw values as sent, and the same values kept with their records' access tokens.
 RAW_VALUES, RAW_ACCESS = "raw_values", "raw_access"
+# Each record's system, kept with its access token; on a node keyed by value, the record whose value
+# each single-valued property holds.
+SYSTEM_ACCESS, PROP_ACCESS = "system_access", "prop_access"
 # Computed here from the records' labels: a loader's value for them is never stored.
-_ACCESS = frozenset({"access", RAW_ACCESS})
+_ACCESS = frozenset({"access", RAW_ACCESS, SYSTEM_ACCESS, PROP_ACCESS})
 
 
 @functools.cache
@@ -180,6 +186,44 @@ def _shared(label: str) -> bool:
     return load_ontology().entity(label).identity == IDENTITY_VALUE
 
 
+@functools.cache
+def _key_properties(label: str) -> frozenset[str]:
+    """The identity of a node keyed by value: every record that names it gives the same value."""
+    return frozenset(p.name for p in load_ontology().entity(label).key_properties)
+
+
+@functools.cache
+def _single_properties(label: str) -> tuple[str, ...]:
+    """Single-valued properties of ``label`` a record gives (not labels, provenance or date-times)."""
+    entity = load_ontology().entity(label)
+    skip = _list_properties(label) | _datetime_properties(label) | _ACCESS | _PROVENANCE | {"uid"}
+    labels = {p.name for p in load_ontology().entity("Labelled").properties.values()}
+    return tuple(sorted(p.name for p in entity.properties.values() if p.name not in skip | labels))
+
+
+def _fill_values(label: str) -> str:
+    """SET items of a node keyed by value: its single values are its first record's; a later record
+    fills only those still empty, and ``prop_access`` says whose record each value is.
+
+    Another force's later record overwriting the owner's values (or a handling-C record's a shared
+    record's) would show a reader values of records it may not read.
+    """
+    registered = (
+        f"n.{PROP_ACCESS} = coalesce(n.{PROP_ACCESS}, []) + "
+        f"[x IN r.prop_tokens WHERE n[split(x, '{TOKEN_SEP}')[0]] IS NULL "
+        f"AND NOT x IN coalesce(n.{PROP_ACCESS}, [])]"
+    )
+    values = "".join(
+        f", n.`{name}` = coalesce(n.`{name}`, r.props.`{name}`)" for name in _single_properties(label)
+    )
+    times = "".join(
+        f", n.`{name}` = CASE WHEN n.`{name}` IS NOT NULL OR r.times.`{name}` IS NULL THEN n.`{name}` "
+        f"WHEN r.times.`{name}` IS :: STRING THEN datetime(r.times.`{name}`) ELSE r.times.`{name}` END"
+        for name in sorted(_datetime_properties(label))
+    )
+    return f"SET {registered} SET n:{_labels_clause(label)}{values}{times}, "
+
+
 def _accumulate(var: str, name: str) -> str:
     current = f"coalesce({var}.`{name}`, [])"
     return (
@@ -207,10 +251,14 @@ def _node_query(label: str) -> str:
     # A node keyed by value (a phone, an address) is shared by every record that names it: the
     # first record's security labels stay; a node keyed by its source record takes the record's.
     labels_set = "ON CREATE SET n += r.labels" if shared else "SET n += r.labels, n.access = r.access"
+    values = (
+        _fill_values(label)
+        if shared
+        else f"SET n:{_labels_clause(label)}, n += r.props{_set_times('n', label)}, "
+    )
     return (
         f"UNWIND $rows AS r MERGE (n:`{label}` {{uid: r.uid}}) {labels_set} "
-        "WITH n, r, properties(n) AS before "
-        f"SET n:{_labels_clause(label)}, n += r.props{_set_times('n', label)}, "
+        f"WITH n, r, properties(n) AS before {values}"
         + "".join(f"{_accumulate('n', name)}, " for name in sorted(_list_properties(label)))
         + f"n.source_keys = {append_sources('n.source_keys', capped=shared)}, "
         f"n.load_ids = {_append_load('n.load_ids')}"
@@ -256,12 +304,14 @@ def _unique(values: list[Any]) -> list[Any]:
 class _Fold:
     """One row per node (or edge) of a batch: what its records assert, in record order."""
 
-    def __init__(self, *, shared: bool = False) -> None:
+    def __init__(self, *, shared: bool = False, first_values: bool = False) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
         self.asserted = 0
         # Many records assert one node or edge (shared nodes, edges): the first record's labels stay
         # and every record's token is gathered. Otherwise the last record's labels and token stand.
         self.shared = shared
+        # A node keyed by value keeps its first record's single values (``_fill_values``).
+        self.first_values = first_values
 
     def add(self, uid: str, row: dict[str, Any], source: dict[str, str]) -> None:
         self.asserted += 1
@@ -269,10 +319,17 @@ class _Fold:
         if old is None:
             self.rows[uid] = {**row, "sources": [source], "access": [row["token"]], "asserted": 1}
             return
-        # Later records overwrite single values (as row-by-row SETs would); list values accumulate;
-        # a shared node keeps the security labels of the record that created it.
-        old["props"] = {**old["props"], **row["props"]}
-        old["times"] = {**old["times"], **row["times"]}
+        # Later records overwrite single values (as row-by-row SETs would), or fill only empty ones
+        # on a node keyed by value; list values accumulate; a shared node keeps the security labels
+        # of the record that created it.
+        if self.first_values:
+            given = {**old["props"], **old["times"]}
+            old["prop_tokens"] += [t for t in row["prop_tokens"] if t.split(TOKEN_SEP, 1)[0] not in given]
+            old["props"] = {**row["props"], **old["props"]}
+            old["times"] = {**row["times"], **old["times"]}
+        else:
+            old["props"] = {**old["props"], **row["props"]}
+            old["times"] = {**old["times"], **row["times"]}
         if not self.shared:
             old["labels"] = {**old["labels"], **row["labels"]}
         for name, values in row.get("lists", {}).items():
@@ -315,16 +372,24 @@ def _prepare(bundles: Sequence[Bundle], ctx: LoadContext) -> _Batch:
             values = {k: _unique(list(v)) for k, v in stored.items() if k in lists}
             if RAW_VALUES in values and RAW_ACCESS in lists:
                 values[RAW_ACCESS] = [f"{token}{TOKEN_SEP}{raw}" for raw in values[RAW_VALUES]]
+            if SYSTEM_ACCESS in lists:
+                values[SYSTEM_ACCESS] = [system_tag(token, src.system)]
+            single = {k: v for k, v in stored.items() if k not in lists}
             row = {
                 "uid": node.uid,
                 "labels": labels,
                 "token": token,
-                "props": {k: v for k, v in stored.items() if k not in lists},
+                "props": single,
                 "times": times,
                 "lists": values,
+                "prop_tokens": [
+                    f"{name}{TOKEN_SEP}{token}"
+                    for name in (*single, *times)
+                    if name not in _key_properties(node.label)
+                ],
             }
             shared = _shared(node.label)
-            fold = batch.nodes.setdefault(node.label, _Fold(shared=shared))
+            fold = batch.nodes.setdefault(node.label, _Fold(shared=shared, first_values=shared))
             fold.add(node.uid, row, source)
         for edge in bundle.edges:
             props, times = _stored(edge.type, edge.props)

@@ -90,7 +90,6 @@ _TYPE_MAPPINGS: dict[str, Mapping] = {
 _COMPUTED: dict[str, Mapping] = {
     "label": _KEYWORD,  # the concrete type
     "labels": _KEYWORD,  # every Neo4j label of the node
-    "source_systems": _KEYWORD,  # systems of the source records that assert it
     "identifiers": _KEYWORD,  # every normalised identifier, of any type
     "identifier_keys": _KEYWORD,  # confusion keys (ANPR 0/O/D/Q, 1/I, 5/S, 8/B, 2/Z)
     "name_keys": _keyword_object("folded", "phonetic", "variant", "initials", "fingerprint"),
@@ -144,7 +143,7 @@ def _body(fields: Mapping) -> dict[str, Any]:
 
 
 def _entity_fields(entities: list[EntityType], dims: int) -> Mapping:
-    fields = {n: _COMPUTED[n] for n in ("label", "labels", "source_systems", "access_class", "access_forces")}
+    fields = {n: _COMPUTED[n] for n in ("label", "labels", "access_class", "access_forces")}
     props = [p for e in entities for p in e.properties.values() if p.searchable]
     for prop in props:
         field = search_field(prop)

@@ -3,7 +3,9 @@
 A document carries the node's ``access`` tokens (the access policy filters on them) and, in
 ``access_class``, their classifications: a restricted hit is a document of a cleared class the
 principal may not read, which a filter can say without listing every force. ``access_forces``
-(each force and its lowest class) is what restricted hits are counted by.
+(each force and its lowest class) is what restricted hits are counted by. The systems behind a node
+are indexed only with their records' tokens (``system_access``, as the writer keeps them): hits,
+the system filter and the system facet read the systems of readable records alone.
 
 A document is a pure function of the node's labels and properties, so ``polegraph reindex`` from
 Neo4j gives exactly what a load wrote. Name keys, DOB forms and postcode parts are computed here by
@@ -148,9 +150,6 @@ def entity_document(label: str, props: Mapping[str, Any]) -> dict[str, Any]:
     if access:
         doc["access_class"] = sorted({token_parts(str(token))[1] for token in access})
         doc["access_forces"] = access_forces([str(token) for token in access])
-    systems = sorted({key.split(":")[2] for key in _as_list(props.get("source_keys")) if key.count(":") >= 3})
-    if systems:
-        doc["source_systems"] = systems
     if entity.geo:
         lat, lon = (props.get(name) for name in entity.geo)
         if isinstance(lat, int | float) and isinstance(lon, int | float):

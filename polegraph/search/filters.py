@@ -3,6 +3,13 @@
 Filters are applied as a ``post_filter``, so each facet can count what the other filters leave:
 the "force" facet shows every force the other filters allow, not only the one already chosen. The
 access policy is never a post filter: it is in the query itself, under every aggregation.
+
+Forces and systems are those of the records the principal may read behind a node, never the labels
+of its owner or the systems of other forces' records (a phone shared by many forces would otherwise
+tell a reader that another force's intelligence system holds it): the force filter and facet test
+the node's readable ``access`` tokens, the system filter and facet its ``system_access`` tags under
+readable tokens. A system facet counts, for each system, the most nodes one readable record
+labelling holds it under: a lower bound when records of several forces put one node in one system.
 """
 
 from __future__ import annotations
@@ -14,10 +21,17 @@ from typing import Any
 
 from polegraph.errors import PolegraphError
 from polegraph.schema import load_ontology
+from polegraph.security.policy import (
+    TOKEN_SEP,
+    Principal,
+    es_readable_tag_pattern,
+    es_system_tags,
+    force_tokens,
+)
 
 Clause = dict[str, Any]
 
-FACETS: Mapping[str, str] = {"label": "labels", "force": "force", "source_system": "source_systems"}
+FACETS: Mapping[str, str] = {"label": "labels", "force": "access", "source_system": "system_access"}
 """Facet name -> index field; the facet on ``label`` counts abstract labels (Event, Object) too."""
 FACET_SIZE = 50
 
@@ -64,14 +78,30 @@ def _iso(value: dt.date | dt.datetime) -> str:
     return value.isoformat()
 
 
-def filter_clauses(filters: SearchFilter, *, skip: str | None = None) -> list[Clause]:
-    """The ES filter clauses of ``filters``; ``skip`` leaves out one facet's own filter."""
+def filter_clauses(
+    filters: SearchFilter, principal: Principal, *, skip: str | None = None, restricted: bool = False
+) -> list[Clause]:
+    """The ES filter clauses of ``filters`` for ``principal``; ``skip`` leaves out one facet's own filter.
+
+    ``restricted``: clauses for counting documents the principal may not read, whose forces are
+    those of their records within clearance (``access_forces``), as the counts are given by force. A
+    system filter matches no such document: their systems are not the principal's to know.
+    """
     clauses: list[Clause] = []
-    for facet, values in (
-        ("label", filters.labels), ("force", filters.forces), ("source_system", filters.source_systems),
-    ):  # fmt: skip
-        if values and facet != skip:
-            clauses.append({"terms": {FACETS[facet]: sorted(values)}})
+    if filters.labels and skip != "label":
+        clauses.append({"terms": {FACETS["label"]: sorted(filters.labels)}})
+    if filters.forces and skip != "force":
+        if restricted:
+            cleared = [
+                f"{f}{TOKEN_SEP}{c}" for f in sorted(filters.forces) for c in principal.classifications
+            ]
+            clauses.append({"terms": {"access_forces": cleared}})
+        else:
+            clauses.append({"terms": {FACETS["force"]: force_tokens(principal, filters.forces)}})
+    if filters.source_systems and skip != "source_system":
+        clauses.append(
+            {"terms": {FACETS["source_system"]: es_system_tags(principal, filters.source_systems)}}
+        )
     if filters.period_from or filters.period_to:
         bounds = {"relation": "intersects"}
         if filters.period_from:
@@ -94,29 +124,54 @@ def _any_term_ignoring_case(field_name: str, values: tuple[str, ...]) -> Clause:
     return {"bool": {"should": terms, "minimum_should_match": 1}}
 
 
-def post_filter(filters: SearchFilter) -> Clause | None:
-    clauses = filter_clauses(filters)
+def post_filter(filters: SearchFilter, principal: Principal) -> Clause | None:
+    clauses = filter_clauses(filters, principal)
     return {"bool": {"filter": clauses}} if clauses else None
 
 
-def facet_aggregations(filters: SearchFilter) -> dict[str, Any]:
+def _facet_aggregation(facet: str, principal: Principal) -> dict[str, Any]:
+    if facet == "force":
+        # One bucket per readable force: a node of two readable records of a force counts once.
+        tokens = {force: force_tokens(principal, [force]) for force in sorted(principal.readable_forces)}
+        return {"filters": {"filters": {force: {"terms": {"access": t}} for force, t in tokens.items()}}}
+    if facet == "source_system":
+        # A system comes once per readable labelling of its records: room for a few each.
+        include = es_readable_tag_pattern(principal)
+        return {"terms": {"field": FACETS[facet], "size": FACET_SIZE * 4, "include": include}}
+    return {"terms": {"field": FACETS[facet], "size": FACET_SIZE}}
+
+
+def facet_aggregations(filters: SearchFilter, principal: Principal) -> dict[str, Any]:
     """One aggregation per facet, each under the filters of the other facets."""
     aggs: dict[str, Any] = {}
-    for facet, field_name in FACETS.items():
-        terms = {"terms": {"field": field_name, "size": FACET_SIZE}}
-        others = filter_clauses(filters, skip=facet)
+    for facet in FACETS:
+        values = _facet_aggregation(facet, principal)
+        others = filter_clauses(filters, principal, skip=facet)
         if others:
-            aggs[facet] = {"filter": {"bool": {"filter": others}}, "aggs": {"values": terms}}
+            aggs[facet] = {"filter": {"bool": {"filter": others}}, "aggs": {"values": values}}
         else:
-            aggs[facet] = terms
+            aggs[facet] = values
     return aggs
 
 
 def read_facets(aggregations: Mapping[str, Any]) -> dict[str, dict[str, int]]:
-    """Facet name -> value -> count, from the response of ``facet_aggregations``."""
+    """Facet name -> value -> count, from the response of ``facet_aggregations``.
+
+    Systems come tagged with a readable record's token (``TOKEN|SYSTEM``): each system keeps the
+    largest count of its tags (see the module docstring).
+    """
     facets: dict[str, dict[str, int]] = {}
     for facet in FACETS:
         agg = aggregations.get(facet, {})
         buckets = agg.get("values", agg).get("buckets", [])
-        facets[facet] = {str(b["key"]): int(b["doc_count"]) for b in buckets}
+        if isinstance(buckets, Mapping):  # a ``filters`` aggregation: buckets by name
+            counts = {str(k): int(b["doc_count"]) for k, b in buckets.items() if b["doc_count"]}
+        elif facet == "source_system":
+            counts = {}
+            for bucket in buckets:
+                system = str(bucket["key"]).rsplit(TOKEN_SEP, 1)[1]
+                counts[system] = max(counts.get(system, 0), int(bucket["doc_count"]))
+        else:
+            counts = {str(b["key"]): int(b["doc_count"]) for b in buckets}
+        facets[facet] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE])
     return facets

@@ -89,18 +89,20 @@ def _ranked_body(plan: QueryPlan, principal: Principal, filters: SearchFilter, s
         "track_total_hits": True,
         "_source": {"excludes": SOURCE_EXCLUDES},
         "highlight": HIGHLIGHT,
-        "aggs": facet_aggregations(filters),
+        "aggs": facet_aggregations(filters, principal),
     }
-    narrowed = post_filter(filters)
+    narrowed = post_filter(filters, principal)
     if narrowed is not None:
         body["post_filter"] = narrowed
     return body
 
 
 def _restricted_body(
-    plan: QueryPlan, restricted: dict[str, Any], filters: SearchFilter, aggs: dict[str, Any]
+    plan: QueryPlan, restricted: dict[str, Any], filters: SearchFilter, principal: Principal
 ) -> dict[str, Any]:
-    query = {"bool": {"filter": [plan.match_clause(), restricted, *filter_clauses(filters)]}}
+    narrowed = filter_clauses(filters, principal, restricted=True)
+    query = {"bool": {"filter": [plan.match_clause(), restricted, *narrowed]}}
+    aggs = by_force(principal)
     return {"query": query, "size": 0, "track_total_hits": True, "aggs": aggs}
 
 
@@ -198,14 +200,14 @@ def prepare_search(
         ranked["search_after"] = cursor.after()
     prepared.add("ranked", _on_pit(ranked, pit), pit is not None)
     if restricted is not None:
-        prepared.add("restricted", _restricted_body(plan, restricted, filters, by_force(principal)))
+        prepared.add("restricted", _restricted_body(plan, restricted, filters, principal))
     if encoder is not None and hybrid:
         vector = query_vector(encoder, parsed.free_text, settings.embedding_dims)
-        allowed = [es_filter(principal), *filter_clauses(filters)]
+        allowed = [es_filter(principal), *filter_clauses(filters, principal)]
         knn = knn_body(vector, allowed, k=WINDOW, similarity=min_similarity)
         prepared.add("knn", _on_pit(knn | {"_source": {"excludes": SOURCE_EXCLUDES}}, pit), pit is not None)
         if restricted is not None:
-            unreadable = [restricted, *filter_clauses(filters)]
+            unreadable = [restricted, *filter_clauses(filters, principal, restricted=True)]
             hidden = knn_body(vector, unreadable, k=WINDOW, similarity=min_similarity, size=0)
             prepared.add("knn_restricted", hidden | {"aggs": by_force(principal)})
     return prepared

@@ -6,16 +6,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from polegraph.schema import load_ontology
+from polegraph.schema.elasticsearch import search_field
 from polegraph.search.clauses import QueryPlan
 from polegraph.search.explain import as_list, explain, hit_title
 from polegraph.search.parse import ParsedQuery
-from polegraph.security.policy import TOKEN_SEP, shown_labels
+from polegraph.security.policy import TOKEN_SEP, readable_systems, shown_labels
 
 # Fields of the index document that are machinery, not the record: never handed out (the access
 # tokens name the records of other forces behind a shared node).
 HIDDEN_FIELDS = (
     "embedding", "embedding_hash", "name_keys", "source_keys", "load_ids", "updated_at",
-    "access", "access_class", "access_forces",
+    "access", "access_class", "access_forces", "system_access", "prop_access",
 )  # fmt: skip
 # What a search asks Elasticsearch for: all but the vector and the provenance lists.
 SOURCE_EXCLUDES = ["embedding", "embedding_hash", "source_keys", "load_ids", "updated_at"]
@@ -67,6 +69,27 @@ class SearchResult:
         return sum(self.restricted.values())
 
 
+def _unreadable_fields(source: Mapping[str, Any], readable: frozenset[str]) -> set[str]:
+    """Index fields of single values a record the principal may not read gave (``prop_access``)."""
+    onto = load_ontology()
+    label = str(source.get("label", ""))
+    if not onto.is_label(label):
+        return set()
+    entity = onto.entity(label)
+    fields: set[str] = set()
+    for entry in as_list(source.get("prop_access")):
+        name, _, token = str(entry).partition(TOKEN_SEP)
+        spec = entity.get(name)
+        if token in readable or spec is None:
+            continue
+        fields.add(search_field(spec) or name)
+        if name in (entity.geo or ()):
+            fields.add("location")
+        if name in (entity.period or ()):
+            fields.add("period")
+    return fields
+
+
 def build_hit(
     raw: Mapping[str, Any],
     plan: QueryPlan | None,
@@ -80,9 +103,12 @@ def build_hit(
     """A ``Hit`` from an Elasticsearch hit (``_source``, ``highlight``, ``matched_queries``).
 
     ``readable`` is the principal's set of access tokens: a shared node shows the labels of a record
-    the principal may read (``shown_labels``).
+    the principal may read (``shown_labels``), the systems of the records it may read, and no
+    single value another record gave that it may not read (``prop_access``).
     """
     source = dict(raw.get("_source", {}))
+    unreadable = _unreadable_fields(source, readable)
+    source = {k: v for k, v in source.items() if k not in unreadable}
     access = [str(t) for t in as_list(source.get("access")) if t in readable]
     source = shown_labels(source, access)
     highlight = {k: tuple(v) for k, v in raw.get("highlight", {}).items()}
@@ -101,7 +127,7 @@ def build_hit(
         score=float(score),
         explanations=lines,
         highlights=highlight,
-        source_systems=tuple(str(s) for s in as_list(source.get("source_systems"))),
+        source_systems=tuple(readable_systems(as_list(source.get("system_access")), readable)),
         record=record,
     )
 

@@ -58,13 +58,14 @@ def more_like_this(
     if vector is None:
         return SearchResult((), 0, True, {}, {}, None, "similar", notes=(f"{uid} has no embedding",))
     not_itself: dict[str, Any] = {"bool": {"must_not": {"term": {"uid": uid}}}}
-    user = filter_clauses(filters)
+    user = filter_clauses(filters, principal)
     nearest = knn_body(vector, [es_filter(principal), not_itself, *user], k=first, similarity=None)
     nearest |= {"_source": {"excludes": SOURCE_EXCLUDES}}
     searches = [(nearest, False)]
     restricted = es_restricted_filter(principal)
     if restricted is not None:
-        hidden = knn_body(vector, [restricted, *user], k=WINDOW, similarity=min_similarity, size=0)
+        unreadable = [restricted, *filter_clauses(filters, principal, restricted=True)]
+        hidden = knn_body(vector, unreadable, k=WINDOW, similarity=min_similarity, size=0)
         searches.append((hidden | {"aggs": by_force(principal)}, False))
     responses = run_searches(es, index, searches)
     reason = f"similar in meaning to {title}"

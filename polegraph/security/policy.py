@@ -192,3 +192,37 @@ def es_restricted_filter(principal: Principal) -> dict[str, Any] | None:
             "must_not": [es_filter(principal)],
         }
     }
+
+
+def system_tag(token: str, system: str) -> str:
+    """``TOKEN|SYSTEM``: the system of one record behind a node, tagged with that record's token."""
+    return f"{token}{TOKEN_SEP}{system}"
+
+
+def readable_systems(tags: Sequence[str], readable: frozenset[str] | Sequence[str]) -> list[str]:
+    """The systems among ``system_access`` tags whose record's token is readable, sorted."""
+    systems = set()
+    for tag in tags:
+        token, _, system = str(tag).rpartition(TOKEN_SEP)
+        if token in readable:
+            systems.add(system)
+    return sorted(systems)
+
+
+def es_system_tags(principal: Principal, systems: Sequence[str]) -> list[str]:
+    """The ``system_access`` tags that name one of ``systems`` under a token the principal may read:
+    a filter on them never matches a system known only from a record it may not read."""
+    return sorted(system_tag(t, s) for t in readable_tokens(principal) for s in set(systems))
+
+
+def es_readable_tag_pattern(principal: Principal) -> str:
+    """A Lucene regular expression of the ``system_access`` tags under tokens the principal may read."""
+    tokens = "|".join(re.sub(r"([^A-Za-z0-9_])", r"\\\1", t) for t in sorted(readable_tokens(principal)))
+    return f"({tokens})\\{TOKEN_SEP}.*"
+
+
+def force_tokens(principal: Principal, forces: Sequence[str]) -> list[str]:
+    """The tokens the principal may read of records of ``forces``: a node is of a force, to this
+    principal, when a record of that force it may read asserts it (never by its owner's labels)."""
+    wanted = set(forces)
+    return sorted(t for t in readable_tokens(principal) if token_parts(t)[0] in wanted)

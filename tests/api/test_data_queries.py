@@ -241,6 +241,7 @@ def test_returned_ids_are_noted_for_the_audit_record(network: Network) -> None:
 # the access tokens name other forces' records behind a shared node).
 NOT_TYPED = {
     "uid", "source_keys", "load_ids", "created_at", "updated_at", "embedding_hash", "access", "raw_access",
+    "system_access", "prop_access",
 }  # fmt: skip
 
 

@@ -25,7 +25,18 @@ from polegraph.api.filters import (
     filter_keys,
     parse_filter,
 )
-from tests.graph.scenario import Network, network_fixture  # noqa: F401 - the module's fixture
+from polegraph.security.policy import Principal, readable_tokens
+from tests.graph.scenario import (  # noqa: F401 - the module's fixture
+    GMP_OFFICER,
+    LAN_OFFICER,
+    WYP_ANALYST,
+    Network,
+    network_fixture,
+)
+
+# Reads every force's records but LAN's and WYP's conditional ones: label keys test its tokens.
+READER = Principal("f.analyst", "GMP", frozenset({"WYP", "LAN"}), "TOP SECRET", frozenset({"analyst"}))
+READABLE = readable_tokens(READER)
 
 KEYS = sorted(filter_keys().values(), key=lambda k: k.name)
 # Text that would change a query if it were ever put in one: values must stay values.
@@ -80,13 +91,13 @@ VALID = st.recursive(
 
 
 def _count_both(network: Network, flt: Filter) -> tuple[int, int]:
-    text, params = CypherFilter(flt).cypher("n")
+    text, params = CypherFilter(flt, READABLE).cypher("n")
     records, _, _ = network.driver.execute_query(
         f"MATCH (n:Entity) WHERE {text} RETURN count(n) AS c",
         params,
         database_=network.settings.neo4j_database,
     )
-    es = network.es.count(index=network.settings.index_name("entities"), query=es_query(flt))
+    es = network.es.count(index=network.settings.index_name("entities"), query=es_query(flt, READABLE))
     return int(records[0]["c"]), int(es["count"])
 
 
@@ -110,11 +121,12 @@ def _condition(key: str, op: str, value: str) -> dict[str, Any]:
     ("data", "expected"),
     [
         ({"key": "label", "op": "EQ", "values": ["Person"]}, 9),  # 8 nominals and an intelligence subject
-        ({"key": "force", "op": "EQ", "values": ["GMP"]}, 15),
+        # GMP's 15 and two WYP nodes a GMP record holds too (a phone under C, a vehicle)
+        ({"key": "force", "op": "EQ", "values": ["GMP"]}, 17),
         ({"and": [_condition("label", "EQ", "Crime"), BURGLARY_OR_ROBBERY]}, 2),
         ({"or": [_condition("sex", "EXISTS", "true"), _condition("occurred_from", "LT", "2024-01-12")]}, 2),
         ({"key": "source_evaluation", "op": "EQ", "values": ["2"]}, 1),
-        ({"key": "handling_code", "op": "EXISTS", "values": ["false"]}, 26),  # loaded without one
+        ({"key": "handling_code", "op": "EQ", "values": ["C"]}, 6),  # held by GMP's conditional records
     ],
 )  # fmt: skip
 def test_known_filters_select_the_records_they_name(
@@ -122,6 +134,58 @@ def test_known_filters_select_the_records_they_name(
 ) -> None:
     flt = parse_filter(data)
     assert _count_both(network, flt) == (expected, expected)
+
+
+def _count_node(network: Network, uid: str, flt: Filter, principal: Principal) -> tuple[int, int]:
+    """Whether node ``uid`` meets ``flt`` for ``principal``, in each engine (0 or 1)."""
+    readable = readable_tokens(principal)
+    text, params = CypherFilter(flt, readable).cypher("n")
+    records, _, _ = network.driver.execute_query(
+        f"MATCH (n:Entity {{uid: $uid}}) WHERE {text} RETURN count(n) AS c",
+        {**params, "uid": uid},
+        database_=network.settings.neo4j_database,
+    )
+    query = {"bool": {"filter": [{"term": {"uid": uid}}, es_query(flt, readable)]}}
+    es = network.es.count(index=network.settings.index_name("entities"), query=query)
+    return int(records[0]["c"]), int(es["count"])
+
+
+SHARED_PHONE = "phone:+447911100002"  # WYP's, and held by a GMP record under handling code C
+SHARED_VEHICLE = "vehicle:AB12CDE"  # WYP's, and held by a GMP record under P
+
+
+@pytest.mark.parametrize(
+    ("uid", "data", "principal", "meets"),
+    [
+        # The WYP analyst may not read GMP's conditional record: the phone is not GMP's to it, nor
+        # under C, whatever GMP's record says; GMP reads its own record.
+        (SHARED_PHONE, _condition("force", "EQ", "GMP"), WYP_ANALYST, False),
+        (SHARED_PHONE, _condition("force", "PREFIX", "G"), WYP_ANALYST, False),
+        (SHARED_PHONE, _condition("handling_code", "EQ", "C"), WYP_ANALYST, False),
+        (SHARED_PHONE, _condition("force", "EQ", "WYP"), WYP_ANALYST, True),
+        (SHARED_PHONE, _condition("force", "EQ", "GMP"), GMP_OFFICER, True),
+        (SHARED_PHONE, _condition("handling_code", "EQ", "C"), GMP_OFFICER, True),
+        # GMP's record of the vehicle is shared with WYP: the vehicle is GMP's to it too.
+        (SHARED_VEHICLE, _condition("force", "EQ", "GMP"), WYP_ANALYST, True),
+        (SHARED_VEHICLE, _condition("classification", "EQ", "OFFICIAL"), WYP_ANALYST, True),
+        (SHARED_VEHICLE, _condition("force", "EQ", "GMP"), LAN_OFFICER, False),
+    ],
+)  # fmt: skip
+def test_label_filters_test_the_records_the_reader_may_read(
+    network: Network, uid: str, data: dict[str, Any], principal: Principal, meets: bool
+) -> None:
+    assert _count_node(network, uid, parse_filter(data), principal) == (int(meets), int(meets))
+
+
+@pytest.mark.parametrize(
+    "key", ["handling_conditions", "handling_instructions", "caveat", "descriptors", "source_keys"]
+)
+def test_labels_of_one_record_and_source_keys_are_no_filter(key: str) -> None:
+    # On a shared node they are another force's record's: a filter on them would probe its text.
+    for op in ("EQ", "PREFIX", "EXISTS"):
+        with pytest.raises(FilterError, match="not a filter key"):
+            parse_filter(_condition(key, op, "true"))
+    assert key not in filter_keys()
 
 
 def _nested(depth: int) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 from polegraph.api.filters import CypherFilter, condition
 from polegraph.graph.network import common_connections, neighbourhood, paths, timeline
 from polegraph.graph.read import GraphDb, NodeKey, ReadError, links, nodes_by_key
-from polegraph.security.policy import Principal
+from polegraph.security.policy import Principal, readable_tokens
 from tests.graph.oracle import may_read, readable_uids, stored_nodes
 from tests.graph.scenario import (
     ALAN_1,
@@ -130,7 +130,7 @@ def test_neighbourhood_is_readable_and_its_total_counts_only_what_is_shown(
 
 def test_neighbourhood_window_and_filter(network: Network) -> None:
     since = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
-    crimes = CypherFilter(condition("label", "EQ", ["Crime"]))
+    crimes = CypherFilter(condition("label", "EQ", ["Crime"]), readable_tokens(WYP_ANALYST))
     page = neighbourhood(db(network), WYP_ANALYST, person(ALAN_1), hops=3, since=since, where=crimes)
     # WY/1 (January) is outside the window and cannot be walked through; WY/2 is reached by the phone.
     assert [n.node.uid for n in page.items] == ["crime:WYP:CRIME:WY/2"]

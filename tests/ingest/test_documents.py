@@ -23,7 +23,8 @@ def test_person_document_carries_name_keys_dob_forms_and_identifiers() -> None:
     doc = entity_document(
         "Person",
         {"uid": "p1", "full_name": "KHAN, Mohammed Imran", "dob": "1987-03-04", "pnc_id": "87/123456A",
-         "source_keys": ["src:GMP:NICHE:1", "src:WYP:ATHENA:9"]},
+         "source_keys": ["src:GMP:NICHE:1", "src:WYP:ATHENA:9"],
+         "system_access": ["GMP|OFFICIAL|P|NICHE", "WYP|SECRET|P|ATHENA"]},
     )  # fmt: skip
     assert doc["label"] == "Person"
     assert doc["name_keys"]["folded"] == ["MOHAMMED", "IMRAN", "KHAN"]
@@ -34,7 +35,9 @@ def test_person_document_carries_name_keys_dob_forms_and_identifiers() -> None:
     assert doc["dob"]["iso"] == ["1987-03-04"]
     assert doc["dob"]["swapped"] == ["1987-04-03"]
     assert doc["dob"]["year"] == [1987]
-    assert doc["source_systems"] == ["ATHENA", "NICHE"]
+    # Systems only with their records' tokens: the source keys alone do not name them.
+    assert doc["system_access"] == ["GMP|OFFICIAL|P|NICHE", "WYP|SECRET|P|ATHENA"]
+    assert "source_systems" not in doc
 
 
 def test_a_document_is_the_same_however_the_node_was_read() -> None:

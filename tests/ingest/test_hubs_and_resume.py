@@ -15,6 +15,7 @@ from polegraph.graph.writer import SOURCE_KEYS_KEPT
 from polegraph.ingest import LoadInterrupted, load_file
 from polegraph.reindex import check
 from polegraph.search.documents import entity_document
+from polegraph.security.policy import readable_systems
 from tests.conftest import Engines
 
 PHONE = "phone:+447911123456"
@@ -59,7 +60,7 @@ def test_a_shared_node_keeps_every_source_by_edge_and_a_bounded_key_list(
     engines.es.indices.refresh(index="polegraph-test-entities")
     doc = engines.es.get(index="polegraph-test-entities", id=PHONE)["_source"]
     expected = {"uid": PHONE, **entity_document("Phone", props)}
-    assert doc["source_systems"] == ["OTHERSYS", "SUBCHECK"]
+    assert readable_systems(doc["system_access"], props["access"]) == ["OTHERSYS", "SUBCHECK"]
     assert {k: v for k, v in doc.items() if k != "updated_at"} == {
         k: v for k, v in expected.items() if k != "updated_at"
     }

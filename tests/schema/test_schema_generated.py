@@ -21,7 +21,7 @@ from polegraph.schema.neo4j import snake
 ENTITY_FIELDS = [
     *("uid", "label", "labels", "force", "classification", "caveat", "handling_code"),
     *("source_evaluation", "intelligence_assessment", "grading_scheme"),
-    *("source_systems", "source_keys", "load_ids", "name", "name_keys", "dob", "identifiers"),
+    *("system_access", "source_keys", "load_ids", "name", "name_keys", "dob", "identifiers"),
     *("identifier_keys", "phones", "emails", "vrms", "postcodes", "text", "text_translated"),
     *("lang", "period", "occurred_from", "crime_type", "location", "embedding"),
     *("embedding_hash", "updated_at"),

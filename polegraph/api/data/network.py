@@ -21,6 +21,7 @@ from polegraph.api.filters import CypherFilter, filter_json
 from polegraph.api.ids import from_global_id, to_global_id
 from polegraph.graph import network
 from polegraph.graph.read import NodeKey, ReadError
+from polegraph.security.policy import readable_tokens
 
 Info = strawberry.Info[RequestContext, None]
 MAX_TYPES = 30
@@ -120,7 +121,7 @@ async def neighbourhood(
     loaders = graph_loaders(ctx)
     page = await asyncio.to_thread(
         network.neighbourhood, loaders.db, ctx.principal, start, hops=hops, rel_types=types, since=since,
-        until=until, where=CypherFilter(flt) if flt else None, first=check,
+        until=until, where=CypherFilter(flt, readable_tokens(ctx.principal)) if flt else None, first=check,
         after=(key[0], key[1]) if key else None,
     )  # fmt: skip
     edges = [
@@ -189,7 +190,8 @@ async def common_connections(
     key = decode_cursor(after, digest, (str,)) if after else None
     page = await asyncio.to_thread(
         network.common_connections, graph_loaders(ctx).db, ctx.principal, keys, rel_types=types,
-        where=CypherFilter(flt) if flt else None, first=check, after=key[0] if key else None,
+        where=CypherFilter(flt, readable_tokens(ctx.principal)) if flt else None, first=check,
+        after=key[0] if key else None,
     )  # fmt: skip
     edges = [
         CommonEdge(
@@ -221,7 +223,7 @@ async def timeline(
     key = decode_cursor(after, digest, (int, str)) if after else None
     page = await asyncio.to_thread(
         network.timeline, graph_loaders(ctx).db, ctx.principal, start, since=since, until=until,
-        where=CypherFilter(flt) if flt else None, first=check,
+        where=CypherFilter(flt, readable_tokens(ctx.principal)) if flt else None, first=check,
         after=(key[0], key[1]) if key else None,
     )  # fmt: skip
     edges = [

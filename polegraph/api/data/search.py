@@ -25,6 +25,7 @@ from polegraph.search.cursor import decode_cursor as decode_search_cursor
 from polegraph.search.cursor import encode_cursor as encode_search_cursor
 from polegraph.search.query import prepare_search, read_answers, run_searches
 from polegraph.search.results import SearchResult
+from polegraph.security.policy import readable_tokens
 
 MAX_QUERY = 500
 
@@ -88,7 +89,7 @@ def _run(
     """One page of the search, and the search's own cursor after each of its hits."""
     prepared = prepare_search(ctx.settings, ctx.principal, text, first=first, after=after)
     if flt is not None:
-        clause = es_query(flt)
+        clause = es_query(flt, readable_tokens(ctx.principal))
         prepared.searches = [(_with_filter(body, clause), on_pit) for body, on_pit in prepared.searches]
     result = read_answers(ctx.es, prepared, run_searches(ctx.es, prepared.index, prepared.searches))
     if result.next_cursor is None:
