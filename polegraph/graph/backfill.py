@@ -55,6 +55,18 @@ _NODES = (
     "RETURN count(n) AS n"
 )
 
+# The systems behind a node, each tagged with its record's token (``system_access``, as the writer
+# keeps them): read from the node's SourceRecords, for nodes written before the tags existed.
+_SYSTEMS = (
+    "MATCH (n:Entity) WHERE n.system_access IS NULL AND n.access IS NOT NULL "
+    "CALL (n) { "
+    "WITH n, COLLECT { MATCH (n)-[:FROM_SOURCE]->(s:SourceRecord) "
+    f"WHERE s.force IS NOT NULL AND s.system IS NOT NULL RETURN DISTINCT {_token('s')} + '|' + s.system "
+    "} AS tags SET n.system_access = tags "
+    f"}} IN TRANSACTIONS OF {BATCH} ROWS "
+    "RETURN count(n) AS n"
+)
+
 _EDGES = (
     "MATCH ()-[e]->() WHERE e.access IS NULL AND e.force IS NOT NULL "
     "CALL (e) { "
@@ -74,11 +86,12 @@ class Backfilled:
 
 
 def backfill_access(driver: Driver, database: str) -> Backfilled:
-    """Give ``access`` (and ``raw_access``) to every labelled node and edge that lacks it."""
+    """Give ``access`` (and ``raw_access``) to every labelled node and edge that lacks it, and
+    ``system_access`` to every node that lacks it."""
     counts = []
-    for query in (_NODES, _EDGES):
+    for query in (_NODES, _EDGES, _SYSTEMS):
         # CALL { } IN TRANSACTIONS commits as it goes: it must run in an auto-commit transaction.
         with driver.session(database=database) as session:
             record = session.run(query, links=list(LINK_TYPES)).single(strict=True)
             counts.append(int(record["n"]))
-    return Backfilled(*counts)
+    return Backfilled(*counts[:2])

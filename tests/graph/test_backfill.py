@@ -23,9 +23,11 @@ OWN_PHONE = (
 )
 _ACCESS = (
     "MATCH (n) WHERE (n:Entity OR n:SourceRecord) AND n.force IS NOT NULL "
-    "RETURN 'node' AS kind, n.uid AS id, n.access AS access, n.raw_access AS raw "
+    "RETURN 'node' AS kind, n.uid AS id, n.access AS access, n.raw_access AS raw, "
+    "n.system_access AS systems "
     "UNION ALL MATCH ()-[e]->() WHERE e.force IS NOT NULL "
-    "RETURN 'edge' AS kind, coalesce(e.uid, elementId(e)) AS id, e.access AS access, null AS raw"
+    "RETURN 'edge' AS kind, coalesce(e.uid, elementId(e)) AS id, e.access AS access, null AS raw, "
+    "null AS systems"
 )
 
 
@@ -57,6 +59,20 @@ def loaded_fixture(
         labels=labels, database_=engines.settings.neo4j_database,
     )  # fmt: skip
     return engines
+
+
+def _systems(engines: Engines) -> dict[tuple[str, str], list[str]]:
+    records, _, _ = engines.driver.execute_query(_ACCESS, database_=engines.settings.neo4j_database)
+    return {(r["kind"], r["id"]): sorted(r["systems"]) for r in records if r["systems"] is not None}
+
+
+def test_the_backfill_tags_each_nodes_systems_as_the_writer_does(loaded: Engines) -> None:
+    written = _systems(loaded)
+    assert written  # the writer tags them
+    db = loaded.settings.neo4j_database
+    loaded.driver.execute_query("MATCH (n:Entity) REMOVE n.system_access", database_=db)
+    migrate(loaded.settings)
+    assert _systems(loaded) == written
 
 
 def test_the_backfill_writes_what_the_writer_wrote_and_runs_once(loaded: Engines) -> None:
