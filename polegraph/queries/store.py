@@ -22,7 +22,7 @@ from neo4j import Driver, ManagedTransaction
 
 from polegraph.errors import PolegraphError
 from polegraph.queries.scheduler import next_run
-from polegraph.security.policy import Principal
+from polegraph.security.policy import AccessDenied, Principal
 
 SHARING = ("PRIVATE", "UNIT", "FORCE")
 #: Who may create and run saved queries (and so own alerts).
@@ -240,6 +240,31 @@ def list_saved_queries(
         limit=first + 1, database_=database,
     )  # fmt: skip
     return [saved_query_of(dict(r["q"])) for r in records]
+
+
+def set_enabled(
+    driver: Driver, database: str, principal: Principal, unit: str | None, query_id: str, enabled: bool,
+    now: float | None = None,
+) -> SavedQuery:  # fmt: skip
+    """Pause (no scheduled runs) or resume a saved query; its owner, or a supervisor of its force.
+
+    Resuming schedules the next run from now: the runs missed while paused are not made up.
+    """
+    query = visible_saved_query(driver, database, principal, unit, query_id)
+    if query.owner != principal.user and not (
+        "supervisor" in principal.roles and query.force == principal.home_force
+    ):
+        raise AccessDenied(
+            f"only {query.owner} or a supervisor of {query.force} may pause or resume this query"
+        )
+    now = time.time() if now is None else now
+    following = next_run(query.schedule, now) if enabled and query.schedule else query.next_run_at
+    records, _, _ = driver.execute_query(
+        "MATCH (q:SavedQuery {id: $id}) SET q.enabled = $enabled, q.next_run_at = $next "
+        "RETURN properties(q) AS q",
+        id=query.id, enabled=enabled, next=following, database_=database,
+    )  # fmt: skip
+    return saved_query_of(dict(records[0]["q"]))
 
 
 def set_suspended(driver: Driver, database: str, query: SavedQuery, reason: str, now: float) -> None:

@@ -37,6 +37,10 @@ mutation Run($id: ID!) {
     savedQuery { id runCount lastMatchCount suspendedReason }
   }
 }"""
+ENABLE = """
+mutation Enable($id: ID!, $enabled: Boolean!) {
+  setSavedQueryEnabled(id: $id, enabled: $enabled) { id enabled nextRunAt }
+}"""
 SAVED = """
 query Saved { savedQueries(first: 50) { edges { node { id name owner sharing } } pageInfo { hasNextPage } } }
 """

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from polegraph.queries.scheduler import due_queries
 from polegraph.security.audit import verify_chain
 from polegraph.security.directory import set_disabled
 from tests.api.shell_support import audit_records
@@ -13,6 +14,7 @@ from tests.conftest import Engines
 from tests.queries.support import (
     ALERTS,
     CREATE,
+    ENABLE,
     RUN,
     SAVED,
     UPDATE,
@@ -183,3 +185,26 @@ def test_update_alert_keeps_the_history(engines: Engines, tmp_path: Path) -> Non
         assert ask(client, owner, ALERTS, {"filter": {"status": "OPEN"}})["alerts"]["edges"] == []
         outsider = unit_token(settings, "iu.wyp", "WYP", "WYP-IU")
         assert refused(client, outsider, UPDATE, {"id": alert["id"], "status": "DISMISSED"}) == "NOT_FOUND"
+
+
+def test_a_query_is_paused_and_resumed_by_its_owner_or_a_supervisor(engines: Engines, tmp_path: Path) -> None:
+    settings = saved_settings(engines, tmp_path)
+    owner = unit_token(settings, "iu.gmp", "GMP", "GMP-IU")
+    colleague = unit_token(settings, "iu2.gmp", "GMP", "GMP-IU")
+    supervisor = unit_token(settings, "ds.gmp", "GMP", None, roles=("supervisor",))
+    outsider = unit_token(settings, "iu.wyp", "WYP", "WYP-IU")
+    db = engines.settings.neo4j_database
+    with client_of(settings) as client:
+        saved = ask(client, owner, CREATE, {"input": watch_input(sharing="FORCE", schedule="* * * * *")})
+        query_id = saved["createSavedQuery"]["id"]
+        later = time.time() + 120
+        assert query_id in due_queries(engines.driver, db, later)
+        paused = ask(client, owner, ENABLE, {"id": query_id, "enabled": False})["setSavedQueryEnabled"]
+        assert paused["enabled"] is False
+        assert query_id not in due_queries(engines.driver, db, later)  # no scheduled run while paused
+        # A colleague who may see it may not switch it on; another force does not even see it.
+        assert refused(client, colleague, ENABLE, {"id": query_id, "enabled": True}) == "FORBIDDEN"
+        assert refused(client, outsider, ENABLE, {"id": query_id, "enabled": True}) == "NOT_FOUND"
+        resumed = ask(client, supervisor, ENABLE, {"id": query_id, "enabled": True})["setSavedQueryEnabled"]
+        assert resumed["enabled"] is True
+        assert query_id in due_queries(engines.driver, db, later)

@@ -277,6 +277,19 @@ class SavedQueryMutation:
             new_alerts=shown, reason=outcome.reason,
         )  # fmt: skip
 
+    @described(
+        "Pause (no scheduled runs) or resume a saved query: its owner, or a supervisor of its force. "
+        "Resuming schedules the next run from now."
+    )
+    async def set_saved_query_enabled(self, info: Info, id: strawberry.ID, enabled: bool) -> SavedQueryInfo:
+        ctx = info.context
+        ctx.principal.require(*SAVED_QUERY_ROLES)
+        unit = await _unit(ctx)
+        changed = await asyncio.to_thread(
+            store.set_enabled, ctx.driver, ctx.settings.neo4j_database, ctx.principal, unit, str(id), enabled
+        )
+        return SavedQueryInfo.of(changed)
+
     @described("Change an alert's status, assignee (empty text: none) or add a note; history is kept.")
     async def update_alert(
         self, info: Info, id: strawberry.ID, status: AlertStatus | None = None, assignee: str | None = None,
