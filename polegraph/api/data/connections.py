@@ -12,7 +12,8 @@ import base64
 import binascii
 import hashlib
 import json
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar, Protocol
 
 import strawberry
 
@@ -36,6 +37,16 @@ class PageInfo:
     end_cursor: str | None
     has_previous_page: bool = False
     start_cursor: str | None = None
+
+
+class _Edge(Protocol):
+    @property
+    def cursor(self) -> str: ...
+
+
+def page_info(edges: Sequence[_Edge], more: bool) -> PageInfo:
+    """Where a page of ``edges`` stands: ``more`` when the read found an item beyond it."""
+    return PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)
 
 
 def check_first(first: int) -> int:

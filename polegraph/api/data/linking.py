@@ -20,7 +20,14 @@ import strawberry
 from strawberry.scalars import JSON
 
 from polegraph.api.context import RequestContext
-from polegraph.api.data.connections import PageInfo, check_first, decode_cursor, encode_cursor, query_digest
+from polegraph.api.data.connections import (
+    PageInfo,
+    check_first,
+    decode_cursor,
+    encode_cursor,
+    page_info,
+    query_digest,
+)
 from polegraph.api.data.loaders import load_nodes, load_sources
 from polegraph.api.data.nodes import Node, as_node, described
 from polegraph.api.ids import from_link_id, to_link_id
@@ -223,7 +230,7 @@ async def link_jobs_field(info: Info, first: int = 20, after: str | None = None)
     ]
     return LinkJobConnection(
         edges=edges,
-        page_info=PageInfo(has_next_page=len(jobs) > first, end_cursor=edges[-1].cursor if edges else None),
+        page_info=page_info(edges, len(jobs) > first),
     )
 
 

@@ -13,7 +13,14 @@ from typing import Annotated
 import strawberry
 
 from polegraph.api.context import RequestContext
-from polegraph.api.data.connections import PageInfo, check_first, decode_cursor, encode_cursor, query_digest
+from polegraph.api.data.connections import (
+    PageInfo,
+    check_first,
+    decode_cursor,
+    encode_cursor,
+    page_info,
+    query_digest,
+)
 from polegraph.api.data.inputs import FilterInput, check_window, to_filter, utc
 from polegraph.api.data.loaders import graph_loaders
 from polegraph.api.data.nodes import Node, Relationship, as_node
@@ -93,10 +100,6 @@ class TimelineConnection:
     total_count: int
 
 
-def _page_info(edges: list[NeighbourEdge] | list[CommonEdge] | list[TimelineEdge], more: bool) -> PageInfo:
-    return PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)
-
-
 async def neighbourhood(
     info: Info,
     id: strawberry.ID,
@@ -135,7 +138,7 @@ async def neighbourhood(
         for n in page.items
     ]
     return NeighbourhoodConnection(
-        edges=edges, page_info=_page_info(edges, page.has_next), total_count=page.total
+        edges=edges, page_info=page_info(edges, page.has_next), total_count=page.total
     )
 
 
@@ -201,7 +204,7 @@ async def common_connections(
         )
         for c in page.items
     ]
-    return CommonConnection(edges=edges, page_info=_page_info(edges, page.has_next), total_count=page.total)
+    return CommonConnection(edges=edges, page_info=page_info(edges, page.has_next), total_count=page.total)
 
 
 async def timeline(
@@ -236,4 +239,4 @@ async def timeline(
         )
         for entry in page.items
     ]
-    return TimelineConnection(edges=edges, page_info=_page_info(edges, page.has_next), total_count=page.total)
+    return TimelineConnection(edges=edges, page_info=page_info(edges, page.has_next), total_count=page.total)

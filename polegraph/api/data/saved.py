@@ -32,7 +32,14 @@ from polegraph.api.data.alerts import (
     AlertStatus,
     shown_alerts,
 )
-from polegraph.api.data.connections import PageInfo, check_first, decode_cursor, encode_cursor, query_digest
+from polegraph.api.data.connections import (
+    PageInfo,
+    check_first,
+    decode_cursor,
+    encode_cursor,
+    page_info,
+    query_digest,
+)
 from polegraph.api.data.nodes import described
 from polegraph.api.limits import Limits
 from polegraph.api.runner import ApiOperationRunner, check_operation
@@ -175,7 +182,7 @@ async def saved_queries(info: Info, first: int = 20, after: str | None = None) -
     ]
     return SavedQueryConnection(
         edges=edges,
-        page_info=PageInfo(has_next_page=len(found) > first, end_cursor=edges[-1].cursor if edges else None),
+        page_info=page_info(edges, len(found) > first),
     )
 
 
@@ -205,7 +212,7 @@ async def alerts(
     ctx.returned(*(str(a.id) for a in shown))
     return AlertConnection(
         edges=edges,
-        page_info=PageInfo(has_next_page=len(found) > first, end_cursor=edges[-1].cursor if edges else None),
+        page_info=page_info(edges, len(found) > first),
     )
 
 
