@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -38,6 +39,8 @@ from polegraph.loaders.records import Bundle, LoadContext, Quarantined
 from polegraph.search.indexer import index_nodes
 
 # The server ended a transaction that ran past its timeout (db.transaction.timeout).
+# Force and system codes, as source keys and access tokens hold them.
+_CODE = re.compile(r"[A-Za-z0-9_.-]+")
 TX_TIMED_OUT = "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration"
 
 
@@ -281,6 +284,10 @@ def load_file(
         raise PolegraphError(f"{path} does not exist")
     options = options or LoaderOptions()
     system = system or spec.system
+    for what, code in (("force", force), ("system", system)):
+        # Source keys are ``src:FORCE:SYSTEM:RECORD_ID``: a colon (or a space) in a code would blur them.
+        if not _CODE.fullmatch(code or ""):
+            raise PolegraphError(f"{what} code {code!r}: use letters, digits, '_', '.' or '-' only")
     labels_key = {
         "force": force, "system": system, "classification": classification, "caveat": caveat,
         "handling_code": handling_code, "handling_conditions": handling_conditions,

@@ -63,21 +63,48 @@ def _append_load(prop: str) -> str:
 
 
 def source_ref(key: str) -> dict[str, str]:
-    """A source key and its force/system prefix, as ``append_sources`` reads them from ``r.sources``."""
-    return {"key": key, "system": key[: key.rfind(":") + 1]}
+    """A source key and its force/system prefix, as ``append_sources`` reads them from ``r.sources``.
+
+    A key is ``src:FORCE:SYSTEM:RECORD_ID`` (``SourceRecord.key``); force and system codes hold no
+    colon, a record id may (a call's id is its number and time), so the prefix is the first three parts.
+    """
+    parts = key.split(":", 3)
+    prefix = ":".join(parts[:3]) + ":" if len(parts) == 4 else key[: key.rfind(":") + 1]
+    return {"key": key, "system": prefix}
 
 
-def append_sources(prop: str, *, capped: bool) -> str:
-    """``prop`` with the keys of ``r.sources`` not yet in it (capped: see the module docstring)."""
-    keep = (
-        f"size(acc) < {SOURCE_KEYS_KEPT} OR none(k IN acc WHERE k STARTS WITH src.system)"
-        if capped
-        else "true"
-    )
+def append_sources(prop: str, *, capped: bool, sources: str = "r.sources") -> str:
+    """``prop`` with the keys of ``sources`` (a list of ``source_ref``) not yet in it (capped: see the
+    module docstring; ``kept_sources`` gives the only ones a capped list can take)."""
+    if not capped:
+        return (
+            f"coalesce({prop}, []) + [src IN {sources} WHERE NOT src.key IN coalesce({prop}, []) | src.key]"
+        )
+    keep = f"size(acc) < {SOURCE_KEYS_KEPT} OR none(k IN acc WHERE k STARTS WITH src.system)"
     return (
-        f"reduce(acc = coalesce({prop}, []), src IN r.sources | "
+        f"reduce(acc = coalesce({prop}, []), src IN {sources} | "
         f"CASE WHEN NOT src.key IN acc AND ({keep}) THEN acc + src.key ELSE acc END)"
     )
+
+
+def kept_sources(sources: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The distinct ``sources`` a capped ``source_keys`` list can take, whatever it already holds.
+
+    After the first ``SOURCE_KEYS_KEPT`` the list is full (each was added, or was there), and a later
+    key is added only when no key of its force/system is in it: once one of a system's keys has been
+    seen, the list holds a key of that system. So the first ``SOURCE_KEYS_KEPT`` and the first of each
+    system after them are the only candidates. Cypher's ``reduce`` copies the list at every step: a
+    camera site named by every read of a batch would otherwise cost seconds per row.
+    """
+    if len(sources) <= SOURCE_KEYS_KEPT:
+        return sources
+    kept = sources[:SOURCE_KEYS_KEPT]
+    systems = {src["system"] for src in kept}
+    for src in sources[SOURCE_KEYS_KEPT:]:
+        if src["system"] not in systems:
+            systems.add(src["system"])
+            kept.append(src)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -260,7 +287,7 @@ def _node_query(label: str) -> str:
         f"UNWIND $rows AS r MERGE (n:`{label}` {{uid: r.uid}}) {labels_set} "
         f"WITH n, r, properties(n) AS before {values}"
         + "".join(f"{_accumulate('n', name)}, " for name in sorted(_list_properties(label)))
-        + f"n.source_keys = {append_sources('n.source_keys', capped=shared)}, "
+        + f"n.source_keys = {append_sources('n.source_keys', capped=shared, sources='r.kept')}, "
         f"n.load_ids = {_append_load('n.load_ids')}"
         + (f", {_append_access('n')} " if shared else " ")
         + "WITH n, r, before CALL (n, r) { UNWIND r.sources AS src "
@@ -307,6 +334,9 @@ class _Fold:
     def __init__(self, *, shared: bool = False, first_values: bool = False) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
         self.asserted = 0
+        # (uid, source key) pairs already in a row's ``sources``: a hub named by every record of a
+        # batch would otherwise search its list once per record.
+        self._seen: set[tuple[str, str]] = set()
         # Many records assert one node or edge (shared nodes, edges): the first record's labels stay
         # and every record's token is gathered. Otherwise the last record's labels and token stand.
         self.shared = shared
@@ -318,6 +348,7 @@ class _Fold:
         old = self.rows.get(uid)
         if old is None:
             self.rows[uid] = {**row, "sources": [source], "access": [row["token"]], "asserted": 1}
+            self._seen.add((uid, source["key"]))
             return
         # Later records overwrite single values (as row-by-row SETs would), or fill only empty ones
         # on a node keyed by value; list values accumulate; a shared node keeps the security labels
@@ -334,13 +365,21 @@ class _Fold:
             old["labels"] = {**old["labels"], **row["labels"]}
         for name, values in row.get("lists", {}).items():
             old["lists"][name] = _unique([*old["lists"].get(name, []), *values])
-        if source not in old["sources"]:
+        if (uid, source["key"]) not in self._seen:
+            self._seen.add((uid, source["key"]))
             old["sources"].append(source)
         if not self.shared:
             old["access"] = [row["token"]]
         elif row["token"] not in old["access"]:
             old["access"].append(row["token"])
         old["asserted"] += 1
+
+    def node_rows(self) -> list[dict[str, Any]]:
+        """The rows of a node query: ``kept`` is what its ``source_keys`` may take (``kept_sources``)."""
+        return [
+            {**row, "kept": kept_sources(row["sources"]) if self.shared else row["sources"]}
+            for row in self.rows.values()
+        ]
 
 
 @dataclass
@@ -429,9 +468,7 @@ def write_bundles(
             )
         }
         for label, fold in batch.nodes.items():
-            written[label] = changed(
-                label, tx.run(node_queries[label], rows=list(fold.rows.values()), **common)
-            )
+            written[label] = changed(label, tx.run(node_queries[label], rows=fold.node_rows(), **common))
         dropped = 0
         for key, fold in batch.edges.items():
             result = tx.run(edge_queries[key], rows=list(fold.rows.values()), **common).single(strict=True)

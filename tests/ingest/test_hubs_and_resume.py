@@ -11,6 +11,7 @@ import pytest
 import polegraph.ingest as ingest
 import tests.ingest.test_pipeline as pipeline  # registers the test-subscribers loader
 from polegraph.batching import LARGEST, SMALLEST, START, BatchSize
+from polegraph.errors import PolegraphError
 from polegraph.graph.writer import SOURCE_KEYS_KEPT
 from polegraph.ingest import LoadInterrupted, load_file
 from polegraph.reindex import check
@@ -147,3 +148,26 @@ def test_the_batch_size_adapts_to_the_transaction_time_unless_fixed() -> None:
     assert fixed.size == 100
     fixed.timed_out()
     assert fixed.size == 50
+
+
+def test_record_ids_with_colons_still_bound_a_shared_nodes_key_list(engines: Engines, tmp_path: Path) -> None:
+    # A call's record id is its number and time ("+4479…:20230911T201927Z:…"): the system of a key is
+    # its first three parts, so every record of the file counts as one system.
+    rows = [f"C:2024:{i},Person {i},07911 123456" for i in range(SOURCE_KEYS_KEPT + 30)]
+    path = pipeline._write(tmp_path, rows, "colons.csv")
+    load_file(
+        engines.settings, engines.driver, engines.es, "test-subscribers", path, force="GMP", batch_size=50
+    )
+    props, from_source = _graph_phone(engines)
+    assert from_source == SOURCE_KEYS_KEPT + 30
+    assert props["source_keys"] == [f"src:GMP:SUBCHECK:C:2024:{i}" for i in range(SOURCE_KEYS_KEPT)]
+
+
+def test_a_force_or_system_code_with_a_colon_is_refused(engines: Engines, tmp_path: Path) -> None:
+    path = pipeline._write(tmp_path, ["R1,Person 1,07911 123456"], "one.csv")
+    with pytest.raises(PolegraphError, match="system code 'A:B'"):
+        load_file(
+            engines.settings, engines.driver, engines.es, "test-subscribers", path, force="GMP", system="A:B"
+        )
+    with pytest.raises(PolegraphError, match="force code 'G M'"):
+        load_file(engines.settings, engines.driver, engines.es, "test-subscribers", path, force="G M")
