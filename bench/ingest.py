@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -37,7 +38,7 @@ from polegraph.graph.migrations import apply_schema
 from polegraph.schema import es_indices, load_ontology
 from polegraph.search.client import open_client
 from polegraph.search.indices import drop_indices, ensure_index
-from polegraph.stack import side_stack, stack_status, stack_up
+from polegraph.stack import side_stack, stack_down, stack_status, stack_up
 
 
 def bench_settings() -> Settings:
@@ -131,11 +132,19 @@ def generate(out: Path, records: int, forces: int, seed: int) -> dict[str, Any]:
     if not (probe / "manifest.json").exists():
         make(probe, forces=forces, people=probe_people, seed=seed)
     per_person = sum(e["records"] for e in manifest_entries(probe)) / probe_people
-    if not (out / "manifest.json").exists():
-        started = time.perf_counter()
-        make(out, forces=forces, people=max(50, int(records / per_person)), seed=seed)
-        print(f"  generated in {time.perf_counter() - started:.1f}s")
-    total = sum(e["records"] for e in manifest_entries(out))
+    people = max(50, int(records / per_person))
+    while True:
+        if not (out / "manifest.json").exists():
+            started = time.perf_counter()
+            make(out, forces=forces, people=people, seed=seed)
+            print(f"  generated {people:,} people in {time.perf_counter() - started:.1f}s")
+        total = sum(e["records"] for e in manifest_entries(out))
+        # Records per person fall as the scenario grows (the network's records are a fixed amount):
+        # a scenario short of the size asked for is generated again, scaled by what it fell short.
+        if total >= 0.995 * records:
+            break
+        people = int(people * records / total * 1.005) + 1
+        shutil.rmtree(out)
     return {"records": total}
 
 
@@ -158,6 +167,8 @@ def run_size(settings: Settings, records: int, args: argparse.Namespace, raw: di
         f"  documents/s: {nodes_rate:,.0f} = {nodes_rate / raw['es']:.2f} of raw _bulk ({raw['es']:,.0f}/s)"
     )
     print(f"  peak memory of the loading process (max over children so far): {peak_mb:,.0f} MB")
+    print(f"  engines: Neo4j heap {settings.neo4j_heap}, page cache {settings.neo4j_pagecache}; "
+          f"Elasticsearch heap {settings.es_heap}")  # fmt: skip
     if args.kill and records == max(args.records):
         expected = snapshot(settings)
         empty(settings)
@@ -181,6 +192,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--work", type=Path, default=Path("/tmp/polegraph-bench"))
     parser.add_argument("--kill", action="store_true", help="also kill the largest load half-way and re-run")
+    parser.add_argument(
+        "--restart", action="store_true",
+        help="restart the benchmark stack first, so that POLEGRAPH_NEO4J_HEAP, POLEGRAPH_NEO4J_PAGECACHE "
+        "and POLEGRAPH_ES_HEAP take effect (a 1M load wants several GB of each)",
+    )  # fmt: skip
     parser.add_argument("--load-manifest", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--only", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -188,6 +204,8 @@ def main() -> None:
         load_manifest(args.load_manifest, args.only)
         return
     settings = bench_settings()
+    if args.restart:
+        stack_down(settings)
     if not all(s.healthy for s in stack_status(settings)):
         stack_up(settings)
     args.work.mkdir(parents=True, exist_ok=True)

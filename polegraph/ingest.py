@@ -3,9 +3,10 @@
 A load is identified by its file's content, format, force and labels, so loading the same file
 twice finds the finished journal and changes nothing. Each batch is one Neo4j transaction, then a
 ``_bulk`` of the documents of the nodes it changed, then a checkpoint in the journal: a batch is
-checkpointed only when both engines have it. The ``_bulk`` of batch n runs in a second thread while
-batch n+1 is parsed and written to Neo4j (the driver and the ES client wait on sockets without the
-GIL); batch n+1 waits for batch n's checkpoint before handing over its own, so checkpoints stay in order.
+checkpointed only when both engines have it. The three steps overlap: while batch n is indexed and
+checkpointed, batch n+1 is written to Neo4j and batch n+2 is parsed (the driver and the ES client
+wait on sockets without the GIL); each step takes a batch only when it has finished the one before, so
+checkpoints stay in order.
 
 Each batch's transaction also records how far the graph has got (``graph_done``). A load killed
 anywhere resumes after its last checkpoint, re-doing the batches the graph may hold but the index
@@ -110,8 +111,11 @@ def _truncate_lines(path: Path, keep: int) -> None:
 
 
 class _Run:
-    """The state of one load while it runs: batches written to Neo4j here, indexed and checkpointed
-    by one worker thread (at most one batch waits there while the next is written)."""
+    """The state of one load while it runs, as a pipeline of three threads: this one reads and parses
+    batch n+2 while the graph thread writes batch n+1 to Neo4j and the index thread indexes batch n
+    and checkpoints it. Each later stage takes a batch only when the one before it is done, so
+    checkpoints stay in order and at most three batches are held. The drivers wait on sockets without
+    the GIL: parsing the next batch costs the write nothing."""
 
     def __init__(
         self,
@@ -127,6 +131,8 @@ class _Run:
         self.db = settings.neo4j_database
         self.bundles: list[Bundle] = []
         self.quarantined: list[Quarantined] = []
+        # records_done, loaded, quarantined and batches move here as batches are handed over; nodes,
+        # edges and edges_dropped in the graph thread as they are written.
         self.counts = {
             "records_done": 0,
             "loaded": 0,
@@ -140,15 +146,36 @@ class _Run:
         # batches up to there index every node they touch.
         self.redo_until = 0
         self.batch = batch
+        self._graph = ThreadPoolExecutor(max_workers=1, thread_name_prefix="polegraph-graph")
+        self._graph_pending: Future[None] | None = None
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="polegraph-index")
         self._pending: Future[None] | None = None
 
     def flush(self) -> None:
-        """Write the collected batch to Neo4j, then hand its documents to the worker."""
+        """Hand the collected batch to the graph thread (once it has finished the one before)."""
         bundles, quarantined = self.bundles, self.quarantined
         self.bundles, self.quarantined = [], []
         start = self.counts["records_done"]
         position = start + len(bundles) + len(quarantined)
+        self.counts["records_done"] = position
+        self.counts["loaded"] += len(bundles)
+        self.counts["quarantined"] += len(quarantined)
+        self.counts["batches"] += 1
+        handed = {key: self.counts[key] for key in ("records_done", "loaded", "quarantined", "batches")}
+        self._wait_graph()
+        self._graph_pending = self._graph.submit(
+            self._write_and_hand_on, bundles, quarantined, start, position, handed
+        )
+
+    def _write_and_hand_on(
+        self,
+        bundles: list[Bundle],
+        quarantined: list[Quarantined],
+        start: int,
+        position: int,
+        handed: dict[str, int],
+    ) -> None:
+        """(Graph thread) write one batch, then hand its documents to the index thread."""
         result = None
         if bundles:
             began = time.monotonic()
@@ -157,12 +184,9 @@ class _Run:
             self.counts["nodes"] += result.nodes
             self.counts["edges"] += result.edges
             self.counts["edges_dropped"] += result.edges_dropped
-        self.counts["records_done"] = position
-        self.counts["loaded"] += len(bundles)
-        self.counts["quarantined"] += len(quarantined)
-        self.counts["batches"] += 1
-        self.wait()
-        self._pending = self._worker.submit(self._index, result, quarantined, dict(self.counts))
+        counts = {**self.counts, **handed}
+        self._wait_index()
+        self._pending = self._worker.submit(self._index, result, quarantined, counts)
 
     def _write(self, bundles: list[Bundle], all_documents: bool, position: int) -> WriteResult:
         """One transaction, marking ``position`` in the journal; halves, written apart, if it timed out."""
@@ -194,14 +218,24 @@ class _Run:
             },
         )  # fmt: skip
 
-    def wait(self) -> None:
-        """Until the batch handed to the worker is indexed and checkpointed (its error raised here)."""
+    def _wait_graph(self) -> None:
+        pending, self._graph_pending = self._graph_pending, None
+        if pending is not None:
+            pending.result()
+
+    def _wait_index(self) -> None:
         pending, self._pending = self._pending, None
         if pending is not None:
             pending.result()
 
+    def wait(self) -> None:
+        """Until every batch handed over is written, indexed and checkpointed (an error raised here)."""
+        self._wait_graph()
+        self._wait_index()
+
     def close(self) -> None:
-        """Stop the worker; a batch it still holds is finished first (or fails), never dropped half-way."""
+        """Stop the threads; a batch they still hold is finished first (or fails), never dropped half-way."""
+        self._graph.shutdown(wait=True)
         self._worker.shutdown(wait=True)
 
     def _index(

@@ -427,14 +427,19 @@ def _prepare(bundles: Sequence[Bundle], ctx: LoadContext) -> _Batch:
                     if name not in _key_properties(node.label)
                 ],
             }
-            shared = _shared(node.label)
-            fold = batch.nodes.setdefault(node.label, _Fold(shared=shared, first_values=shared))
+            fold = batch.nodes.get(node.label)
+            if fold is None:
+                shared = _shared(node.label)
+                fold = batch.nodes[node.label] = _Fold(shared=shared, first_values=shared)
             fold.add(node.uid, row, source)
         for edge in bundle.edges:
             props, times = _stored(edge.type, edge.props)
             row = {"start": edge.start_uid, "end": edge.end_uid, "key": edge.key, "labels": labels,
                    "props": props, "times": times, "token": token}  # fmt: skip
-            fold = batch.edges.setdefault((edge.type, edge.start_label, edge.end_label), _Fold(shared=True))
+            rel = (edge.type, edge.start_label, edge.end_label)
+            fold = batch.edges.get(rel)
+            if fold is None:
+                fold = batch.edges[rel] = _Fold(shared=True)
             fold.add(edge.key, row, source)
     return batch
 
