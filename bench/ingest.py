@@ -135,6 +135,7 @@ def generate(out: Path, records: int, forces: int, seed: int) -> dict[str, Any]:
     people = max(50, int(records / per_person))
     while True:
         if not (out / "manifest.json").exists():
+            shutil.rmtree(out, ignore_errors=True)  # a generation cut short
             started = time.perf_counter()
             make(out, forces=forces, people=people, seed=seed)
             print(f"  generated {people:,} people in {time.perf_counter() - started:.1f}s")
@@ -152,35 +153,57 @@ def run_size(settings: Settings, records: int, args: argparse.Namespace, raw: di
     out = args.work / f"scenario-{records}"
     info = generate(out, records, args.forces, args.seed)
     print(f"{records:,} requested: {info['records']:,} records in {len(manifest_entries(out))} files")
-    empty(settings)
-    child = load_child(settings, out)
-    stdout, _ = child.communicate()
-    totals = json.loads(stdout.decode().strip().splitlines()[-1])
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    rate = totals["read"] / totals["seconds"]
-    nodes_rate = totals["nodes"] / totals["seconds"]
-    print(f"  records/s: {rate:,.0f} (read {totals['read']:,} = loaded {totals['loaded']:,}"
-          f" + quarantined {totals['quarantined']:,}) in {totals['seconds']:.1f}s")  # fmt: skip
-    print(f"  nodes/s: {nodes_rate:,.0f} = {nodes_rate / raw['neo4j']:.2f} of raw UNWIND CREATE "
-          f"({raw['neo4j']:,.0f}/s)")  # fmt: skip
-    print(
-        f"  documents/s: {nodes_rate:,.0f} = {nodes_rate / raw['es']:.2f} of raw _bulk ({raw['es']:,.0f}/s)"
-    )
-    print(f"  peak memory of the loading process (max over children so far): {peak_mb:,.0f} MB")
-    print(f"  engines: Neo4j heap {settings.neo4j_heap}, page cache {settings.neo4j_pagecache}; "
-          f"Elasticsearch heap {settings.es_heap}")  # fmt: skip
-    if args.kill and records == max(args.records):
-        expected = snapshot(settings)
+    saved = out / "uninterrupted.json"
+    if not args.kill_only:
         empty(settings)
         child = load_child(settings, out)
-        time.sleep(totals["seconds"] / 2)
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        again = load_child(settings, out)
-        again.communicate()
-        same = snapshot(settings) == expected
-        print(f"  killed half-way ({totals['seconds'] / 2:.0f}s) and re-run: graph and index "
-              f"{'identical to' if same else 'DIFFERENT from'} the uninterrupted load")  # fmt: skip
+        stdout, _ = child.communicate()
+        totals = json.loads(stdout.decode().strip().splitlines()[-1])
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        rate = totals["read"] / totals["seconds"]
+        nodes_rate = totals["nodes"] / totals["seconds"]
+        print(f"  records/s: {rate:,.0f} (read {totals['read']:,} = loaded {totals['loaded']:,}"
+              f" + quarantined {totals['quarantined']:,}) in {totals['seconds']:.1f}s")  # fmt: skip
+        print(f"  nodes/s: {nodes_rate:,.0f} = {nodes_rate / raw['neo4j']:.2f} of raw UNWIND CREATE "
+              f"({raw['neo4j']:,.0f}/s)")  # fmt: skip
+        docs_ratio = nodes_rate / raw["es"]
+        print(f"  documents/s: {nodes_rate:,.0f} = {docs_ratio:.2f} of raw _bulk ({raw['es']:,.0f}/s)")
+        print(f"  peak memory of the loading process (max over children so far): {peak_mb:,.0f} MB")
+        print(f"  engines: Neo4j heap {settings.neo4j_heap}, page cache {settings.neo4j_pagecache}; "
+              f"Elasticsearch heap {settings.es_heap}")  # fmt: skip
+        # What a killed and resumed load must match, kept for a later --kill-only run.
+        saved.write_text(json.dumps({"seconds": totals["seconds"], "snapshot": snapshot(settings)}))
+    if (args.kill or args.kill_only) and records == max(args.records):
+        kill_and_resume(settings, out, json.loads(saved.read_text()))
+
+
+def kill_and_resume(settings: Settings, out: Path, uninterrupted: dict[str, Any]) -> None:
+    """Load again, SIGKILL the load half-way, run it again; compare with the uninterrupted load."""
+    empty(settings)
+    half = uninterrupted["seconds"] / 2
+    child = load_child(settings, out)
+    time.sleep(half)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    started = time.perf_counter()
+    again = load_child(settings, out)
+    again.communicate()
+    resumed_s = time.perf_counter() - started
+    got = snapshot(settings)
+    expected = uninterrupted["snapshot"]
+    same = got == expected
+    print(f"  killed half-way ({half:.0f}s) and re-run ({resumed_s:.0f}s): graph and index "
+          f"{'identical to' if same else 'DIFFERENT from'} the uninterrupted load")  # fmt: skip
+    print(f"  nodes {sum(got['labels'].values()):,}, edges {got['edges']:,}, "
+          f"entity documents {got['docs']:,}, source-record documents {got['sources']:,}")  # fmt: skip
+    if not same:
+        for key in ("edges", "docs", "sources"):
+            if got[key] != expected[key]:
+                print(f"    {key}: {got[key]:,} against {expected[key]:,}")
+        for label in sorted(got["labels"].keys() | expected["labels"].keys()):
+            mine, theirs = got["labels"].get(label, 0), expected["labels"].get(label, 0)
+            if mine != theirs:
+                print(f"    {label}: {mine:,} against {theirs:,}")
 
 
 def main() -> None:
@@ -192,6 +215,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--work", type=Path, default=Path("/tmp/polegraph-bench"))
     parser.add_argument("--kill", action="store_true", help="also kill the largest load half-way and re-run")
+    parser.add_argument(
+        "--kill-only", action="store_true",
+        help="only the kill and re-run, compared with the uninterrupted load an earlier run saved",
+    )  # fmt: skip
     parser.add_argument(
         "--restart", action="store_true",
         help="restart the benchmark stack first, so that POLEGRAPH_NEO4J_HEAP, POLEGRAPH_NEO4J_PAGECACHE "

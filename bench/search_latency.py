@@ -63,7 +63,9 @@ def prepare_data(settings: Settings, args: argparse.Namespace) -> tuple[Path, di
     """The scenario folder (generated once) and its ground truth, loaded into emptied engines."""
     from polegraph.scenario.generate import generate
 
-    folder = settings.cache_dir / "search-bench" / f"s{args.seed}-f{args.forces}-p{args.people}"
+    folder = (
+        args.scenario or settings.cache_dir / "search-bench" / f"s{args.seed}-f{args.forces}-p{args.people}"
+    )
     if not (folder / "ground_truth.json").exists():
         generate(folder, forces=args.forces, people=args.people, seed=args.seed)
     truth: dict[str, Any] = json.loads((folder / "ground_truth.json").read_text())
@@ -195,6 +197,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--semantic", action="store_true", help="embed the narratives; add hybrid queries")
     parser.add_argument("--reuse", action="store_true", help="search what is loaded already")
+    parser.add_argument(
+        "--scenario", type=Path,
+        help="a scenario generated already (bench/ingest.py's 1M one), instead of --people/--forces/"
+        "--seed; with --reuse, searched as bench/ingest.py left it loaded",
+    )  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     settings = bench_settings()
