@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from typing import Any
 
 from polegraph.schema import load_ontology
 from polegraph.schema.elasticsearch import search_field
-from polegraph.schema.model import EntityType, PropertySpec
+from polegraph.schema.model import EntityType
 from polegraph.security.policy import access_forces, token_parts
 from polegraph.types import (
     anpr_key,
@@ -76,8 +77,15 @@ def _entity(label: str) -> EntityType:
 def _add(doc: dict[str, Any], field: str, values: Iterable[Any]) -> None:
     # Order-keeping de-duplication in linear time: a busy camera site or postcode carries
     # thousands of source keys, and this runs every time it is re-indexed.
-    merged = dict.fromkeys(_as_list(doc.get(field)))
-    merged.update(dict.fromkeys(v for v in values if v is not None and v != ""))
+    if field not in doc:
+        present = [v for v in values if v is not None and v != ""]
+        if len(present) == 1:  # most fields of most nodes: one value
+            doc[field] = present[0]
+            return
+        merged = dict.fromkeys(present)
+    else:
+        merged = dict.fromkeys(_as_list(doc[field]))
+        merged.update(dict.fromkeys(v for v in values if v is not None and v != ""))
     if not merged:
         return
     keys = list(merged)
@@ -98,15 +106,39 @@ def _date_forms(values: list[Any]) -> dict[str, list[Any]]:
     return forms
 
 
-def _feed(doc: dict[str, Any], spec: PropertySpec, values: list[Any]) -> None:
-    field = search_field(spec)
-    if field is None:
-        return
-    if spec.type == "date":
+@dataclass(frozen=True)
+class _Feed:
+    """How one searchable property of a type feeds its document (worked out once per type)."""
+
+    field: str
+    kind: str  # "vector", "date", "postcode", "json" or "value"
+    name: bool  # a name: its keys go to ``name_keys`` too
+    vrm: bool  # a VRM: its ANPR key goes to ``identifier_keys`` too
+    identifier: bool  # an identifier: to ``identifiers`` too
+
+
+@cache
+def _feeds(label: str) -> dict[str, _Feed]:
+    feeds: dict[str, _Feed] = {}
+    for name, spec in _entity(label).properties.items():
+        field = search_field(spec)
+        if field is None:
+            continue
+        if spec.vector:
+            kind = "vector"
+        else:
+            kind = spec.type if spec.type in ("date", "postcode", "json") else "value"
+        feeds[name] = _Feed(field, kind, spec.type == "name", spec.type == "vrm", bool(spec.identifier))
+    return feeds
+
+
+def _feed(doc: dict[str, Any], feed: _Feed, values: list[Any]) -> None:
+    field = feed.field
+    if feed.kind == "date":
         for part, items in _date_forms(values).items():
             doc.setdefault(field, {})[part] = items
         return
-    if spec.type == "postcode":
+    if feed.kind == "postcode":
         parts = doc.setdefault(field, {})
         for pc in values:
             candidates: list[tuple[str, str | None]] = [
@@ -117,35 +149,40 @@ def _feed(doc: dict[str, Any], spec: PropertySpec, values: list[Any]) -> None:
                 if piece and piece not in parts.setdefault(key, []):
                     parts[key].append(piece)
         return
-    if spec.type == "json":
+    if feed.kind == "json":
         _add(doc, field, [json.dumps(v) if not isinstance(v, str) else v for v in values])
         return
     _add(doc, field, [_iso(v) for v in values])
-    if spec.type == "name":
+    if feed.name:
         keys = doc.setdefault("name_keys", {})
         for value in values:
             for kind, items in _name_keys(str(value)).items():
                 if kind in _NAME_KEY_KINDS:
                     bucket = keys.setdefault(kind, [])
                     bucket.extend(i for i in items if i not in bucket)
-    if spec.type == "vrm":
+    if feed.vrm:
         _add(doc, "identifier_keys", [anpr_key(str(v)) for v in values])
-    if spec.identifier:
+    if feed.identifier:
         _add(doc, "identifiers", [str(v) for v in values])
 
 
 def entity_document(label: str, props: Mapping[str, Any]) -> dict[str, Any]:
     """The ``entities`` index document of a node of type ``label`` with properties ``props``."""
     entity = _entity(label)
+    feeds = _feeds(label)
     doc: dict[str, Any] = {"label": label, "labels": list(entity.labels)}
     for name, value in props.items():
-        spec = entity.get(name)
-        if spec is None or not spec.searchable or value is None:
+        feed = feeds.get(name)
+        if feed is None or value is None:
             continue
-        if spec.vector:
-            doc[search_field(spec) or name] = list(value)
+        if feed.kind == "vector":
+            doc[feed.field] = list(value)
             continue
-        _feed(doc, spec, _as_list(value))
+        _feed(
+            doc,
+            feed,
+            value if isinstance(value, list) else list(value) if isinstance(value, tuple) else [value],
+        )
     access = _as_list(props.get("access"))
     if access:
         doc["access_class"] = sorted({token_parts(str(token))[1] for token in access})
