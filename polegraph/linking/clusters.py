@@ -63,9 +63,12 @@ def held_back(
     accepted: Sequence[ScoredPair],
     rows: Mapping[str, Mapping[str, Any]],
     different: Iterable[tuple[str, str]] = (),
+    joined: Iterable[tuple[str, str]] = (),
 ) -> dict[tuple[str, str], str]:
     """The accepted pairs to hold back for review, each with why; ``rows`` are the feature rows by
-    uid and ``different`` the pairs analysts decided are different people.
+    uid, ``different`` the pairs analysts decided are different people, and ``joined`` the pairs
+    that already join resolved persons and stay (analysts' SAME decisions; for an incremental job,
+    the links earlier jobs resolved): a new link is checked against the whole person it would join.
     """
     apart: dict[str, set[str]] = {}
     for one, other in different:
@@ -78,6 +81,15 @@ def held_back(
             group_of[uid] = _Group.of(uid, rows[uid], apart.get(uid, set()))
         return group_of[uid]
 
+    def join(left: _Group, right: _Group) -> None:
+        big, small = (left, right) if len(left.members) >= len(right.members) else (right, left)
+        big.absorb(small)
+        for uid in small.members:
+            group_of[uid] = big
+
+    for one, other in joined:
+        if one in rows and other in rows and group(one) is not group(other):
+            join(group(one), group(other))
     held: dict[tuple[str, str], str] = {}
     for pair in sorted(accepted, key=lambda p: (-p.probability, p.uid_a, p.uid_b)):
         left, right = group(pair.uid_a), group(pair.uid_b)
@@ -87,8 +99,5 @@ def held_back(
         if reason:
             held[(pair.uid_a, pair.uid_b)] = reason
             continue
-        big, small = (left, right) if len(left.members) >= len(right.members) else (right, left)
-        big.absorb(small)
-        for uid in small.members:
-            group_of[uid] = big
+        join(left, right)
     return held

@@ -63,13 +63,16 @@ def bands(
     rows: Mapping[str, Mapping[str, Any]],
     thresholds: Thresholds,
     different: Iterable[tuple[str, str]] = (),
+    joined: Iterable[tuple[str, str]] = (),
 ) -> list[tuple[model.ScoredPair, str]]:
     """Each scored pair with its band: ``Thresholds.band``, except that an accepted link that would
     make one resolved person of contradicting records goes to review, saying why in its explanation
-    (``clusters.held_back``). ``rows`` are the feature rows by uid, ``different`` analysts' DIFFERENT pairs.
+    (``clusters.held_back``). ``rows`` are the feature rows by uid, ``different`` analysts' DIFFERENT
+    pairs, ``joined`` the pairs already joined that stay joined.
     """
     first = [(pair, thresholds.band(pair)) for pair in scored]
-    held = clusters.held_back([p for p, band in first if band == store.ACCEPTED], rows, different)
+    accepted = [p for p, band in first if band == store.ACCEPTED]
+    held = clusters.held_back(accepted, rows, different, joined)
     banded: list[tuple[model.ScoredPair, str]] = []
     for pair, band in first:
         reason = held.get((pair.uid_a, pair.uid_b))
@@ -185,10 +188,14 @@ def _score(
     progress("block", 1, 1)
     progress("score", 0, job.pairs_compared)
     rows = {row["unique_id"]: row for row in persons}
+    # Links that stay: analysts' SAME decisions, and for an incremental job what earlier jobs resolved.
+    joined = decided["SAME"] + (store.resolved_links(driver, database, job.forces) if job.incremental else [])
     scored = [
         {"a": p.uid_a, "b": p.uid_b, "probability": p.probability, "match_weight": p.match_weight,
          "band": band, "explanation": json.dumps(p.explanation, sort_keys=True)}
-        for p, band in bands(model.predict(linker, thresholds.review), rows, thresholds, decided["DIFFERENT"])
+        for p, band in bands(
+            model.predict(linker, thresholds.review), rows, thresholds, decided["DIFFERENT"], joined
+        )
     ]  # fmt: skip
     pq.write_table(pa.Table.from_pylist(scored, schema=_SCORED), workdir / "scored.parquet")
     job.links_accepted = sum(1 for s in scored if s["band"] == store.ACCEPTED)

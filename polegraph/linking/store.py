@@ -147,6 +147,16 @@ def drop_stale_links(driver: Driver, database: str, job_id: str, forces: Sequenc
     return int(records[0]["n"])
 
 
+def resolved_links(driver: Driver, database: str, forces: Sequence[str] | None) -> list[tuple[str, str]]:
+    """The pairs of persons (of ``forces``; all when None or empty) that links join as resolved."""
+    records, _, _ = driver.execute_query(
+        "MATCH (a:Person)-[e:POSSIBLE_SAME_AS]->(b:Person) WHERE e.resolved "
+        "AND ($forces IS NULL OR (a.force IN $forces AND b.force IN $forces)) RETURN a.uid AS a, b.uid AS b",
+        forces=list(forces) if forces else None, database_=database, routing_="r",
+    )  # fmt: skip
+    return [(str(r["a"]), str(r["b"])) for r in records]
+
+
 def decided_pairs(driver: Driver, database: str) -> dict[str, list[tuple[str, str]]]:
     """Analysts' decisions as labelled pairs: SAME and DIFFERENT, for training and filtering."""
     records, _, _ = driver.execute_query(

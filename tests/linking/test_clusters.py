@@ -79,3 +79,19 @@ def test_records_decided_different_are_not_joined_through_a_third() -> None:
 
 def banded_band(banded: dict[frozenset[str], tuple[model.ScoredPair, str]], pair: str) -> str:
     return banded[frozenset(pair)][1]
+
+
+def test_a_new_link_is_checked_against_the_whole_resolved_person_it_would_join() -> None:
+    # An incremental job scores only the new record's pairs: the link between ONE and YEAR_ONLY that
+    # an earlier job resolved stays, and OTHER's link to YEAR_ONLY would join OTHER to ONE too.
+    persons = [ONE, YEAR_ONLY, OTHER, *BACKGROUND]
+    rows = [feature_row(p) for p in persons]
+    linker = model.make_linker(DuckDBAPI(), rows, None, incremental=False)
+    (new,) = [p for p in model.predict(linker, Thresholds().review) if {p.uid_a, p.uid_b} == {"b", "c"}]
+    assert new.probability >= Thresholds().accept
+    by_uid = {row["unique_id"]: row for row in rows}
+    ((alone, band_alone),) = bands([new], by_uid, Thresholds())
+    assert band_alone == "ACCEPTED"  # on its own nothing contradicts it
+    ((held, band),) = bands([new], by_uid, Thresholds(), joined=[("a", "b")])
+    assert band == "REVIEW"
+    assert held.explanation["resolved_person"]["level"] == "would join records with different dates of birth"

@@ -141,6 +141,35 @@ def test_an_incremental_run_links_one_new_record(engines: Engines, tmp_path: Pat
     assert (again.new_persons, again.pairs_compared) == (0, 0)
 
 
+def test_an_incremental_link_is_checked_against_the_resolved_person_it_would_join(
+    engines: Engines, tmp_path: Path
+) -> None:
+    load_custody(engines, tmp_path, "LAN", BACKGROUND)
+    load_custody(engines, tmp_path, "CTY", [Nominal("CT/C/9", *astuple(BACKGROUND[0])[1:])])
+    (one,) = load_custody(engines, tmp_path, "GMP", [Nominal("GM/C/5", "MENSAH", "Kwame", "12/05/1985",
+                                                            phone="07700 900301")])  # fmt: skip
+    # A placeholder date of birth (1 January) is no firm fact: this record joins either man.
+    placeholder_record = Nominal("WY/C/5", "MENSAH", "Kwame", "01/01/1985", phone="07700 900301")
+    (placeholder,) = load_custody(engines, tmp_path, "WYP", [placeholder_record])
+    run_link_job(engines.settings, engines.driver)
+    who = analyst("GMP", "WYP", "SYP", "LAN", "CTY")
+    db = engines.settings.neo4j_database
+    assert resolved_person(who, engines.driver, db, one).persons == sorted([one, placeholder])
+    (other,) = load_custody(engines, tmp_path, "SYP", [Nominal("SY/C/5", "MENSAH", "Kwame", "23/11/1985",
+                                                              phone="07700 900301")])  # fmt: skip
+    job = run_link_job(engines.settings, engines.driver, incremental=True)
+    assert job.new_persons == 1
+    links = _links(engines, other)
+    assert {link["other"] for link in links} >= {placeholder}
+    # Its link to the placeholder record alone contradicts nothing, but would join it to the man born
+    # on 12 May: held back for review, and the resolved person stays as it was.
+    assert all(link["band"] == "REVIEW" for link in links)
+    (to_placeholder,) = [link for link in links if link["other"] == placeholder]
+    assert "would join records with different dates of birth" in str(to_placeholder["explanation"])
+    assert resolved_person(who, engines.driver, db, one).persons == sorted([one, placeholder])
+    assert resolved_person(who, engines.driver, db, other).persons == [other]
+
+
 def test_undoing_a_link_splits_the_resolved_person(engines: Engines, tmp_path: Path) -> None:
     gmp, wyp, cty, who = _one_man_in_three_forces(engines, tmp_path)
     db = engines.settings.neo4j_database
