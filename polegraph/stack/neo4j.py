@@ -121,6 +121,9 @@ def write_conf(settings: Settings, p: Neo4jPaths) -> None:
         f"server.memory.pagecache.size={settings.neo4j_pagecache}",
         f"db.transaction.timeout={int(settings.neo4j_tx_timeout_s * 2)}s",
         "db.logs.query.enabled=OFF",
+        # Recovery needs the logs since the last checkpoint only; the default keeps two days of them,
+        # which a million-record load turns into tens of gigabytes.
+        "db.tx_log.rotation.retention_policy=1G size",
     ]
     p.conf.write_text("\n".join(lines) + "\n")
 
