@@ -90,7 +90,7 @@ def test_a_new_link_is_checked_against_the_whole_resolved_person_it_would_join()
     (new,) = [p for p in model.predict(linker, Thresholds().review) if {p.uid_a, p.uid_b} == {"b", "c"}]
     assert new.probability >= Thresholds().accept
     by_uid = {row["unique_id"]: row for row in rows}
-    ((alone, band_alone),) = bands([new], by_uid, Thresholds())
+    ((_, band_alone),) = bands([new], by_uid, Thresholds())
     assert band_alone == "ACCEPTED"  # on its own nothing contradicts it
     ((held, band),) = bands([new], by_uid, Thresholds(), joined=[("a", "b")])
     assert band == "REVIEW"
