@@ -27,17 +27,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import time
 from typing import Any
 
+from baseline import bench_settings
 from neo4j import Driver, Query
 
 from polegraph.analytics.comms import resolve_subjects, summarise
 from polegraph.analytics.network import network
-from polegraph.config import Settings
 from polegraph.graph.comms import activity, contact_totals
 from polegraph.graph.describe import describe
 from polegraph.graph.driver import open_driver
@@ -45,7 +44,7 @@ from polegraph.graph.migrations import apply_schema
 from polegraph.graph.subgraph import SubgraphRequest
 from polegraph.graph.window import EVERYTHING
 from polegraph.security.policy import Principal, access_token
-from polegraph.stack import side_stack, stack_status, stack_up
+from polegraph.stack import stack_status, stack_up
 
 FORCE = "BENCH"
 TARGET = "phone:+447000000000"
@@ -53,16 +52,6 @@ TARGET = "phone:+447000000000"
 LABELS = {"force": FORCE, "classification": "OFFICIAL", "access": [access_token(FORCE, "OFFICIAL", "P")]}
 START = int(dt.datetime(2024, 1, 1, tzinfo=dt.UTC).timestamp())
 PRINCIPAL = Principal(user="bench.analyst", home_force=FORCE, roles=frozenset({"analyst"}))
-
-
-def bench_settings() -> Settings:
-    settings = side_stack(Settings(), "bench", 7690, 9203)
-    return settings.model_copy(
-        update={
-            "neo4j_uri": os.environ.get("POLEGRAPH_BENCH_NEO4J_URI", settings.neo4j_uri),
-            "es_hosts": os.environ.get("POLEGRAPH_BENCH_ES_HOSTS", settings.es_hosts[0]).split(","),
-        }
-    )
 
 
 def _run(driver: Driver, database: str, query: str, **params: Any) -> None:

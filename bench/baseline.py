@@ -26,6 +26,7 @@ from elasticsearch import Elasticsearch, helpers
 from polegraph.config import Settings, get_settings
 from polegraph.graph.driver import open_driver
 from polegraph.search.client import open_client
+from polegraph.stack import side_stack
 
 WORDS = (  # noqa: SIM905 — prose reads better than a 60-item list
     "the suspect was seen near the hotel with a girl aged fifteen who had been reported missing from "
@@ -33,6 +34,22 @@ WORDS = (  # noqa: SIM905 — prose reads better than a 60-item list
     "report indicates meetings late at night taxi driver cash drugs alcohol party manchester rochdale "
     "bradford leeds station shop park flat older men messages snapchat"
 ).split()
+
+
+def bench_settings() -> Settings:
+    """The benchmark stack: Bolt 7690, HTTP 9203, state under ``<state dir>/bench``.
+
+    ``POLEGRAPH_BENCH_NEO4J_URI`` and ``POLEGRAPH_BENCH_ES_HOSTS`` move it to other engines (or other
+    ports, where ``stack up`` then starts it): every benchmark reads the same two variables, so none
+    of them can empty a stack that another one was pointed away from.
+    """
+    settings = side_stack(Settings(), "bench", 7690, 9203)
+    return settings.model_copy(
+        update={
+            "neo4j_uri": os.environ.get("POLEGRAPH_BENCH_NEO4J_URI", settings.neo4j_uri),
+            "es_hosts": os.environ.get("POLEGRAPH_BENCH_ES_HOSTS", settings.es_hosts[0]).split(","),
+        }
+    )
 
 
 def neo4j_write_rate(settings: Settings, n: int, batch: int) -> float:

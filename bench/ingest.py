@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from baseline import es_bulk_rate, neo4j_write_rate
+from baseline import bench_settings, es_bulk_rate, neo4j_write_rate
 
 from polegraph.config import Settings
 from polegraph.graph.driver import open_driver
@@ -38,11 +38,7 @@ from polegraph.graph.migrations import apply_schema
 from polegraph.schema import es_indices, load_ontology
 from polegraph.search.client import open_client
 from polegraph.search.indices import drop_indices, ensure_index
-from polegraph.stack import side_stack, stack_down, stack_status, stack_up
-
-
-def bench_settings() -> Settings:
-    return side_stack(Settings(), "bench", 7690, 9203)
+from polegraph.stack import stack_down, stack_status, stack_up
 
 
 def empty(settings: Settings) -> None:

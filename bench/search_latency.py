@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from baseline import bench_settings
 
 from polegraph.config import Settings
 from polegraph.graph.driver import open_driver
@@ -43,20 +44,10 @@ from polegraph.search.indices import drop_indices, ensure_index
 from polegraph.search.query import prepare_search, release_cursor, search
 from polegraph.search.results import SearchResult
 from polegraph.security.policy import Principal
-from polegraph.stack import side_stack, stack_status, stack_up
+from polegraph.stack import stack_status, stack_up
 
 PER_KIND = 20  # queries of each kind
 NAME_KINDS = ("exact", "surname_first", "order_swapped", "typo", "forename_variant", "surname_variant")
-
-
-def bench_settings() -> Settings:
-    settings = side_stack(Settings(), "bench", 7690, 9203)
-    return settings.model_copy(
-        update={
-            "neo4j_uri": os.environ.get("POLEGRAPH_BENCH_NEO4J_URI", settings.neo4j_uri),
-            "es_hosts": os.environ.get("POLEGRAPH_BENCH_ES_HOSTS", settings.es_hosts[0]).split(","),
-        }
-    )
 
 
 def prepare_data(settings: Settings, args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
