@@ -11,7 +11,8 @@ the resulting graph and index with those of the uninterrupted load.
 
 The engines are a benchmark stack of their own (Bolt 7690, HTTP 9203, state under
 ``<state dir>/bench``), started if needed and emptied before each load: a deployment's data is
-never touched.
+never touched. ``POLEGRAPH_BENCH_NEO4J_URI`` and ``POLEGRAPH_BENCH_ES_HOSTS`` move it to other ports
+(with ``POLEGRAPH_STATE_DIR``, a second benchmark stack beside the first).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ as an analyst who may read every force. It prints recall@10 and MRR per category
 (0.95 for names and identifiers, 0.8 for paraphrases), per kind of variation, and every miss with
 the rank the record reached and what it holds. Exits 1 when a category is below its aim.
 
-The engines are the benchmark stack (``search_latency.bench_settings``: ``POLEGRAPH_BENCH_NEO4J_URI``
+The engines are the benchmark stack (``baseline.bench_settings``: ``POLEGRAPH_BENCH_NEO4J_URI``
 and ``POLEGRAPH_BENCH_ES_HOSTS`` point it elsewhere), emptied before loading; ``--reuse`` measures
 what is loaded already, ``--lexical`` runs the paraphrases without the embedding model.
 """
@@ -20,7 +20,8 @@ import json
 import sys
 from pathlib import Path
 
-from search_latency import bench_settings, prepare_data
+from baseline import bench_settings
+from search_latency import prepare_data
 
 from polegraph.graph.driver import open_driver
 from polegraph.search.client import open_client
@@ -50,6 +51,11 @@ def main() -> int:
     parser.add_argument("--forces", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--reuse", action="store_true", help="measure what is loaded already")
+    parser.add_argument(
+        "--scenario", type=Path,
+        help="a scenario generated already (bench/ingest.py's 1M one), instead of --people/--forces/"
+        "--seed; with --reuse, measured as bench/ingest.py left it loaded",
+    )  # fmt: skip
     parser.add_argument("--lexical", action="store_true", help="paraphrases without the embedding model")
     parser.add_argument("--per-kind", type=int, help="run a seeded sample of this many queries per kind")
     parser.add_argument("--json", type=Path, help="also write the figures here")
