@@ -33,7 +33,8 @@ WEIGHTS: Mapping[str, float] = {
     "identifier": 20.0, "reference": 15.0, "vrm_anpr": 12.0, "postcode": 8.0, "vrm_partial": 6.0,
     "postcode_sector": 4.0, "postcode_district": 3.0, "name_full": 6.0, "name_initials": 3.0,
     "dob_exact": 6.0, "dob_swapped": 4.0,
-    "dob_year": 4.0, "dob_month": 4.0, "dob_partial": 3.0, "dob_default": 2.0, "dob_near_year": 1.0,
+    "dob_year": 4.0, "dob_month": 4.0, "dob_partial": 3.0, "dob_default": 2.0, "dob_same_year": 1.0,
+    "dob_near_year": 1.0,
     "event_date": 2.0, "describe": 3.0, "name_exact": 3.0, "name_variant": 2.0, "name_phonetic": 1.0,
     "name_fuzzy": 1.0, "name_near_variant": 1.0, "name_initial": 1.0, "text": 1.0, "text_phrase": 2.0,
     "mention": 8.0, "own_node": 5.0,
@@ -45,8 +46,12 @@ WEIGHTS: Mapping[str, float] = {
 # records. The best agreeing form counts; the named clauses still add a little and explain.
 DOB_FACTORS: Mapping[str, float] = {
     "dob_exact": 2.0, "dob_swapped": 1.6, "dob_year": 1.5, "dob_month": 1.5, "dob_partial": 1.3,
-    "dob_default": 1.1, "dob_near_year": 1.1,
+    "dob_same_year": 1.2, "dob_default": 1.1, "dob_near_year": 1.1,
 }  # fmt: skip
+# A record that holds no date of birth is not contradicted by the one typed, unlike a namesake born
+# in another year: among a million records a common name has a hundred namesakes, and the records of
+# the person sought that lack a DOB (or hold one with a wrong month) must not sink among them.
+NO_DOB: tuple[Clause, float] = ({"bool": {"must_not": [{"exists": {"field": "dob.year"}}]}}, 1.1)
 # The node an identifier names, by the field that holds its key: ranked above the records that merely
 # hold the same value (an address in the postcode, an account named by the phone number).
 OWN_NODES: Mapping[PartKind, tuple[str, str]] = {
@@ -293,6 +298,8 @@ def _date_clauses(plan: QueryPlan, part: Part) -> tuple[list[Clause], list[tuple
         add("dob_exact", {"term": {"dob.iso": part.value}})
         add("dob_swapped", {"term": {"dob.swapped": part.value}})
         add("dob_partial", _terms("dob.iso", [year, part.value[:7]]))
+        # The year agrees, the day or month does not (a slip of the keyboard, a wrong month).
+        add("dob_same_year", {"term": {"dob.year": date.year}}, year)
         if not date.is_default_day_month:
             add("dob_default", {"term": {"dob.iso": f"{year}-01-01"}}, f"{year}-01-01")
         start = end = part.value
@@ -344,6 +351,8 @@ def plan_query(parsed: ParsedQuery) -> QueryPlan:
     if plan.match:
         plan.boost.extend(dates)
         plan.factors.extend(f for _, factors in dated for f in factors)
+        if any(factors for _, factors in dated):
+            plan.factors.append(NO_DOB)
     else:
         plan.match.extend(dates)
     return plan

@@ -33,6 +33,7 @@ _DOB_ORDER = (
     "dob_month",
     "dob_year",
     "dob_partial",
+    "dob_same_year",
     "dob_near_year",
 )
 _IDENTIFIER_TEXT = {
@@ -145,6 +146,8 @@ def _dob_line(clause: Named, source: Mapping[str, Any]) -> str:
         return f"born in {value}"
     if kind == "dob_partial":
         return f"DOB recorded only as {recorded or value}"
+    if kind == "dob_same_year":
+        return f"born in {value}, DOB recorded as {recorded}" if recorded else f"born in {value}"
     return f"born within a year of {value} ({recorded})" if recorded else f"born within a year of {value}"
 
 

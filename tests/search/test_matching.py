@@ -4,9 +4,11 @@ dates of birth, free text, filters and facets. Against the real engines, on the 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
+from polegraph.ingest import load_file
 from polegraph.search.filters import SearchError, SearchFilter
 from polegraph.search.query import search
 from polegraph.search.results import SearchResult
@@ -149,6 +151,36 @@ def test_dates_of_birth_tolerate_swaps_and_partial_dates(corpus: Engines) -> Non
     alone = run(corpus, "19/05/1987")
     assert KHAN_CRIME in uids(alone)
     assert SMITH not in uids(alone)
+
+
+def test_a_typed_dob_ranks_an_agreeing_year_and_no_dob_above_namesakes_born_in_other_years(
+    corpus: Engines, tmp_path: Path
+) -> None:
+    # Four records of one name: the DOB typed, the same year with another day and month, no DOB, and
+    # a namesake born nineteen years earlier. Among a million records a common name has a hundred
+    # such namesakes; the person's own records must stay above them.
+    # References run the other way, so that equal scores (ordered by uid) would fail the test.
+    rows = [("WY/25/2004", "18/03/2009"), ("WY/25/2003", "17/02/2009"), ("WY/25/2002", ""),
+            ("WY/25/2001", "04/05/1990")]  # fmt: skip
+    path = tmp_path / "holloway.csv"
+    path.write_text(
+        "Occurrence Ref,Offence Description,Committed From,MO,Nominal 1 Role,Nominal 1 Surname,"
+        "Nominal 1 Forenames,Nominal 1 DOB\n"
+        + "".join(
+            f"{ref},Missing from care,2025-01-05T10:00:00,,Victim,HOLLOWAY,Rebecca,{dob}\n"
+            for ref, dob in rows
+        ),
+        encoding="utf-8",
+    )
+    load_file(corpus.settings, corpus.driver, corpus.es, "crime", path, force="WYP")
+    result = run(corpus, "Rebecca Holloway 18/03/2009")
+    people = [uid for uid in uids(result) if uid.startswith("person:")]
+    assert people == [f"person:WYP:CRIME:{ref}:nominal1" for ref, _ in rows]
+    assert "born in 2009, DOB recorded as 2009-02-17" in reasons(
+        result, "person:WYP:CRIME:WY/25/2003:nominal1"
+    )
+    # The namesake is still found (a wrong DOB may be the recording's mistake), only lower.
+    assert "name REBECCA HOLLOWAY" in reasons(result, "person:WYP:CRIME:WY/25/2001:nominal1")
 
 
 def test_free_text_is_ranked_and_highlighted(corpus: Engines) -> None:
